@@ -1,0 +1,55 @@
+# The first two targets are the README's first two commands.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo
+PYTEST_ARGS ?=
+
+.PHONY: demo test setup dev system-deps lint format bench docs clean
+
+demo: $(VENV)/.installed  ## build the demo company workspace and show its headline KPIs
+	$(BIN)/csmetrics demo $(DEMO_DIR) --force
+	$(BIN)/csmetrics summary --workspace $(DEMO_DIR)
+
+test: $(VENV)/.installed-dev system-deps  ## set up and run every test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+setup: $(VENV)/.installed-dev  ## create .venv with dev extras
+
+# System packages the tests need; none yet beyond Python. Later suites (browser, Spark)
+# add theirs here so a fresh machine gets them from `make test` alone.
+system-deps:
+	@true
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+docs: $(VENV)/.installed  ## regenerate the references generated from code
+	$(BIN)/csmetrics docs --out docs
+
+bench: $(VENV)/.installed-dev  ## import throughput and memory at ~100M events (long)
+	$(BIN)/python bench/bench_import.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache

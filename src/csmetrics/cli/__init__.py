@@ -1,0 +1,1 @@
+"""The ``csmetrics`` command line: thin commands that call the Workspace and render."""

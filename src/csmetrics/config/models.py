@@ -1,0 +1,114 @@
+"""The shape of csmetrics.yaml, as frozen Pydantic models.
+
+Unknown keys are errors (a typo must not silently fall back to a default), and the
+built-in defaults are the models' defaults, so ``csmetrics init`` writes exactly
+what an empty file would mean. Later sections (health, risk, targets, comp) are
+added here as their own models.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from csmetrics.schema import table, table_names
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CompanyConfig(Section):
+    name: str = "My Company"
+    reporting_currency: Annotated[str, Field(min_length=3, max_length=3)] = "USD"
+    fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        if not value.isalpha():
+            raise ValueError("must be a 3-letter ISO 4217 currency code, e.g. USD")
+        return value.upper()
+
+
+class EngineConfig(Section):
+    backend: Literal["duckdb"] = "duckdb"
+    path: str = "csmetrics.duckdb"
+    threads: Annotated[int, Field(ge=1)] | None = None
+    memory_limit: str | None = None
+
+
+class ImportConfig(Section):
+    mappings: dict[str, dict[str, str]] = Field(default_factory=dict)
+    date_formats: tuple[str, ...] = ()
+    csv_delimiter: str | None = None
+    max_reported_errors: Annotated[int, Field(ge=1)] = 20
+
+    @field_validator("mappings")
+    @classmethod
+    def _known_tables(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for name, mapping in value.items():
+            if name not in table_names():
+                raise ValueError(
+                    f"unknown table {name!r}; expected one of {', '.join(table_names())}"
+                )
+            columns = set(table(name).column_names)
+            for source, target in mapping.items():
+                if target not in columns:
+                    raise ValueError(
+                        f"{name}: {source!r} maps to {target!r}, which is not a column of {name}"
+                    )
+        return value
+
+
+class RevenueConfig(Section):
+    churn_recognition: Literal["end_of_term", "cancellation"] = "end_of_term"
+    renewal_grace_days: Annotated[int, Field(ge=0, le=365)] = 0
+
+
+class AdoptionConfig(Section):
+    active_event_types: tuple[str, ...] = ("sign_in", "meeting_booked", "settings_changed")
+    key_features: tuple[str, ...] = ("routing_rule_created", "calendar_connected", "report_viewed")
+
+    @field_validator("active_event_types")
+    @classmethod
+    def _not_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one event type must count as a significant action")
+        return value
+
+
+class OnboardingConfig(Section):
+    sla_days: Annotated[int, Field(ge=1)] = 30
+    sla_days_by_tier: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+
+
+class SupportConfig(Section):
+    first_response_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: {"urgent": 1.0, "high": 4.0, "normal": 8.0, "low": 24.0}
+    )
+    resolution_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: {"urgent": 8.0, "high": 24.0, "normal": 72.0, "low": 168.0}
+    )
+
+
+class Config(Section):
+    """The whole csmetrics.yaml."""
+
+    version: Literal[1] = 1
+    company: CompanyConfig = Field(default_factory=CompanyConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    imports: ImportConfig = Field(default_factory=ImportConfig)
+    revenue: RevenueConfig = Field(default_factory=RevenueConfig)
+    adoption: AdoptionConfig = Field(default_factory=AdoptionConfig)
+    onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
+    support: SupportConfig = Field(default_factory=SupportConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _engine_shorthand(cls, data: object) -> object:
+        """Accept ``engine: duckdb`` as shorthand for ``engine: {backend: duckdb}``."""
+        if isinstance(data, dict) and isinstance(data.get("engine"), str):
+            data = {**data, "engine": {"backend": data["engine"]}}
+        return data
