@@ -37,7 +37,7 @@ def show_schema(
     table: Annotated[str | None, typer.Argument(help="Show one table only.")] = None,
 ) -> None:
     """Print the canonical data model: tables, columns, types, keys and constraints."""
-    from csmetrics.schema.render import _constraints
+    from csmetrics.schema.render import constraints_text
 
     tables = (schema.table(table),) if table else schema.TABLES
     for spec in tables:
@@ -55,7 +55,7 @@ def show_schema(
                 col.type.value,
                 "yes" if col.required else "",
                 "PK" if col.name in spec.primary_key else "",
-                _constraints(col).replace("`", ""),
+                constraints_text(col).replace("`", ""),
                 col.description,
             )
         console.print(spec.description)

@@ -92,12 +92,12 @@ class Engine:
             exists = self.duckdb.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
                 [name],
-            ).fetchone()
-            if not exists or not exists[0]:
+            ).fetchall()
+            if not exists or not exists[0][0]:
                 self._row_counts[name] = 0
             else:
-                count = self.duckdb.execute(f'SELECT count(*) FROM "{name}"').fetchone()
-                self._row_counts[name] = int(count[0]) if count else 0
+                count = self.duckdb.execute(f'SELECT count(*) FROM "{name}"').fetchall()
+                self._row_counts[name] = int(count[0][0])
         return self._row_counts[name]
 
     def has_rows(self, name: str) -> bool:

@@ -180,8 +180,7 @@ class Table:
 
     def ibis_schema(self) -> dict[str, str]:
         return {
-            col.name: col.type.ibis if col.nullable else f"!{col.type.ibis}"
-            for col in self.columns
+            col.name: col.type.ibis if col.nullable else f"!{col.type.ibis}" for col in self.columns
         }
 
     def create_sql(self, qualified_name: str | None = None) -> str:

@@ -24,7 +24,7 @@ Re-importing a row with the same primary key replaces it, so imports are idempot
 """
 
 
-def _constraints(col: Column) -> str:
+def constraints_text(col: Column) -> str:
     parts = []
     if col.allowed:
         parts.append("one of " + ", ".join(f"`{v}`" for v in col.allowed))
@@ -51,7 +51,7 @@ def table_markdown(table: Table) -> str:
     for col in table.columns:
         required = "yes" if col.required else ""
         lines.append(
-            f"| `{col.name}` | {col.type.value} | {required} | {_constraints(col)} | {col.description} |"
+            f"| `{col.name}` | {col.type.value} | {required} | {constraints_text(col)} | {col.description} |"
         )
     if table.checks:
         lines.append("")

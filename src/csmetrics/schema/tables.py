@@ -64,7 +64,9 @@ ACCOUNTS = Table(
     primary_key=("account_id",),
     time_column="created_at",
     columns=(
-        Column("account_id", S, "Stable identifier of the account.", nullable=False, example="A0001"),
+        Column(
+            "account_id", S, "Stable identifier of the account.", nullable=False, example="A0001"
+        ),
         Column("name", S, "Account (company) name.", nullable=False, example="Acme Corp"),
         Column(
             "tier",
@@ -73,7 +75,9 @@ ACCOUNTS = Table(
             nullable=False,
             example="strategic",
         ),
-        Column("segment", S, "Market segment, e.g. enterprise, mid_market, smb.", example="enterprise"),
+        Column(
+            "segment", S, "Market segment, e.g. enterprise, mid_market, smb.", example="enterprise"
+        ),
         Column("industry", S, "Industry of the customer.", example="software"),
         Column("region", S, "Sales region, e.g. NA, EMEA, APAC.", example="EMEA"),
         Column(
@@ -96,7 +100,9 @@ CSMS = Table(
     columns=(
         Column("csm_id", S, "Stable identifier of the person.", nullable=False, example="C01"),
         Column("name", S, "Full name.", nullable=False),
-        Column("email", S, "Work email (also the web login of the person).", example="ana@example.com"),
+        Column(
+            "email", S, "Work email (also the web login of the person).", example="ana@example.com"
+        ),
         Column("team", S, "Team name.", nullable=False, example="Enterprise East"),
         Column(
             "manager_id",
@@ -104,7 +110,9 @@ CSMS = Table(
             "The person's manager (a csm_id); empty for the head of CS.",
             references=CSM_FK,
         ),
-        Column("role", S, "csm, manager or leader.", nullable=False, allowed=CSM_ROLES, example="csm"),
+        Column(
+            "role", S, "csm, manager or leader.", nullable=False, allowed=CSM_ROLES, example="csm"
+        ),
         Column("start_date", D, "First day in the role.", nullable=False),
         Column("end_date", D, "Day after the last day in the role; empty while employed."),
     ),
@@ -140,7 +148,13 @@ CONTRACTS = Table(
     columns=(
         Column("contract_id", S, "Stable identifier of the contract term.", nullable=False),
         _account_id(),
-        Column("product", S, "Product (SKU family) the contract is for.", nullable=False, example="router"),
+        Column(
+            "product",
+            S,
+            "Product (SKU family) the contract is for.",
+            nullable=False,
+            example="router",
+        ),
         Column("start_date", D, "First day in force.", nullable=False),
         Column(
             "end_date",
@@ -180,7 +194,12 @@ USERS = Table(
         Column("user_id", S, "Stable identifier of the user.", nullable=False),
         _account_id(),
         Column("customer_team", S, "Team or unit inside the customer.", example="sales_emea"),
-        Column("role", S, "Role of the user, e.g. champion, admin, user, executive.", example="champion"),
+        Column(
+            "role",
+            S,
+            "Role of the user, e.g. champion, admin, user, executive.",
+            example="champion",
+        ),
         Column("created_at", T, "When the user was provisioned.", nullable=False),
         Column("deactivated_at", T, "When the user left or was removed; empty while active."),
     ),
@@ -212,7 +231,9 @@ TICKETS = Table(
     columns=(
         Column("ticket_id", S, "Stable identifier of the ticket.", nullable=False),
         _account_id(),
-        Column("priority", S, "low, normal, high or urgent.", nullable=False, allowed=TICKET_PRIORITIES),
+        Column(
+            "priority", S, "low, normal, high or urgent.", nullable=False, allowed=TICKET_PRIORITIES
+        ),
         Column("opened_at", T, "When the ticket was opened.", nullable=False),
         Column("first_response_at", T, "First response from support; empty if never answered."),
         Column("resolved_at", T, "When it was resolved; empty while open."),
@@ -248,7 +269,9 @@ SURVEY_RESPONSES = Table(
         _account_id(),
         Column("user_id", S, "Respondent.", nullable=False),
         Column("responded_at", T, "When the answer came in.", nullable=False),
-        Column("score", I, "The answer on the survey's scale.", nullable=False, minimum=0, maximum=10),
+        Column(
+            "score", I, "The answer on the survey's scale.", nullable=False, minimum=0, maximum=10
+        ),
         Column("comment", S, "Verbatim comment."),
     ),
     checks=(
@@ -280,12 +303,19 @@ ONBOARDINGS = Table(
     columns=(
         Column("onboarding_id", S, "Stable identifier of the onboarding.", nullable=False),
         _account_id(),
-        Column("contract_id", S, "The contract being onboarded.", references=ForeignKey("contracts", "contract_id")),
+        Column(
+            "contract_id",
+            S,
+            "The contract being onboarded.",
+            references=ForeignKey("contracts", "contract_id"),
+        ),
         Column("deal_closed_at", D, "Day the deal closed (the clock starts).", nullable=False),
         Column("kickoff_at", D, "Kickoff meeting."),
         Column("go_live_at", D, "Day the customer went live (time to value)."),
         Column("closed_at", D, "Day the onboarding case was closed; empty while open."),
-        Column("understands_purchase", B, "Checklist: the customer understands what was purchased."),
+        Column(
+            "understands_purchase", B, "Checklist: the customer understands what was purchased."
+        ),
         Column("setup_assisted", B, "Checklist: setup was assisted."),
         Column("tested", B, "Checklist: the customer tested the product."),
         Column("team_trained", B, "Checklist: the team is trained and ready to go live."),
@@ -337,8 +367,14 @@ ENGAGEMENTS = Table(
     time_column="occurred_at",
     columns=(
         _account_id(),
-        Column("user_id", S, "The user who engaged."),
-        Column("channel", S, "email, community or webinar.", nullable=False, allowed=ENGAGEMENT_CHANNELS),
+        Column("user_id", S, "The user who engaged.", nullable=False),
+        Column(
+            "channel",
+            S,
+            "email, community or webinar.",
+            nullable=False,
+            allowed=ENGAGEMENT_CHANNELS,
+        ),
         Column("action", S, "What happened.", nullable=False, allowed=ENGAGEMENT_ACTIONS),
         Column("occurred_at", T, "When.", nullable=False),
     ),
@@ -354,7 +390,13 @@ SUCCESS_PLANS = Table(
         Column("goal", S, "The goal in the customer's words.", nullable=False),
         Column("defined_at", D, "Day the goal was agreed.", nullable=False),
         Column("target_date", D, "Day it should be achieved by."),
-        Column("status", S, "on_track, at_risk, achieved or missed.", nullable=False, allowed=PLAN_STATUSES),
+        Column(
+            "status",
+            S,
+            "on_track, at_risk, achieved or missed.",
+            nullable=False,
+            allowed=PLAN_STATUSES,
+        ),
         Column("achieved_at", D, "Day it was achieved."),
         Column("confirmed_by_customer", B, "The customer confirmed the outcome."),
     ),
@@ -369,7 +411,9 @@ OPPORTUNITIES = Table(
     columns=(
         Column("opportunity_id", S, "Stable identifier of the opportunity.", nullable=False),
         _account_id(),
-        Column("type", S, "renewal, upsell or cross_sell.", nullable=False, allowed=OPPORTUNITY_TYPES),
+        Column(
+            "type", S, "renewal, upsell or cross_sell.", nullable=False, allowed=OPPORTUNITY_TYPES
+        ),
         Column("amount", M, "ARR at stake.", nullable=False, minimum=0),
         Column("close_date", D, "Expected or actual close day.", nullable=False),
         Column("won", B, "True won, false lost, empty while open."),
@@ -384,9 +428,20 @@ RENEWAL_FORECASTS = Table(
     columns=(
         _account_id(),
         Column("csm_id", S, "Who forecast.", nullable=False, references=CSM_FK),
-        Column("quarter", S, "Quarter of the renewal, e.g. 2026-Q3.", nullable=False, example="2026-Q3"),
-        Column("outcome", S, "renew, churn or downsell.", nullable=False, allowed=FORECAST_OUTCOMES),
-        Column("probability", F, "Probability of the outcome, 0-1.", nullable=False, minimum=0, maximum=1),
+        Column(
+            "quarter", S, "Quarter of the renewal, e.g. 2026-Q3.", nullable=False, example="2026-Q3"
+        ),
+        Column(
+            "outcome", S, "renew, churn or downsell.", nullable=False, allowed=FORECAST_OUTCOMES
+        ),
+        Column(
+            "probability",
+            F,
+            "Probability of the outcome, 0-1.",
+            nullable=False,
+            minimum=0,
+            maximum=1,
+        ),
         Column("submitted_at", T, "When it was submitted.", nullable=False),
     ),
 )
@@ -402,7 +457,9 @@ FX_RATES = Table(
     columns=(
         Column("currency", S, "ISO 4217 code.", nullable=False, example="EUR"),
         Column("rate_date", D, "First day the rate applies.", nullable=False),
-        Column("rate", F, "Reporting-currency units per unit of currency.", nullable=False, minimum=0),
+        Column(
+            "rate", F, "Reporting-currency units per unit of currency.", nullable=False, minimum=0
+        ),
     ),
 )
 
