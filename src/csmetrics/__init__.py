@@ -1,8 +1,8 @@
 """csmetrics: measure Customer Success, the team and each CSM, from a company's own data.
 
-    import csmetrics
-    ws = csmetrics.open("demo")
-    ws.table("accounts")          # an Ibis table
+import csmetrics
+ws = csmetrics.open("demo")
+ws.table("accounts")          # an Ibis table
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ class Workspace:
         return report
 
 
-def open(root: Path | str, *, read_only: bool = False) -> Workspace:  # noqa: A001
+def open(root: Path | str, *, read_only: bool = False) -> Workspace:
     """Open an existing workspace folder: ``ws = csmetrics.open("demo")``."""
     return Workspace.open(root, read_only=read_only)
 

@@ -8,6 +8,7 @@ missing, and can say "not available" rather than fail.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +125,5 @@ class Engine:
         return str(ibis.to_sql(expr, dialect=self.backend.name))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing twice, or a connection already gone
             self.backend.disconnect()
-        except Exception:  # closing twice, or a connection already gone
-            pass

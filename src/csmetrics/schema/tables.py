@@ -17,7 +17,7 @@ from csmetrics.schema.model import (
     Table,
 )
 
-S, I, F, M, D, T, B = (
+S, INT, F, M, D, T, B = (
     ColumnType.STRING,
     ColumnType.INTEGER,
     ColumnType.FLOAT,
@@ -163,7 +163,7 @@ CONTRACTS = Table(
         ),
         Column("arr", M, "Annual recurring revenue of the term.", nullable=False, minimum=0),
         Column("currency", S, "ISO 4217 code of arr.", nullable=False, example="USD"),
-        Column("licenses", I, "Seats purchased.", minimum=0, example="25"),
+        Column("licenses", INT, "Seats purchased.", minimum=0, example="25"),
         Column(
             "billing_term",
             S,
@@ -237,7 +237,7 @@ TICKETS = Table(
         Column("opened_at", T, "When the ticket was opened.", nullable=False),
         Column("first_response_at", T, "First response from support; empty if never answered."),
         Column("resolved_at", T, "When it was resolved; empty while open."),
-        Column("csat", I, "Support CSAT given on the ticket, 1-5.", minimum=1, maximum=5),
+        Column("csat", INT, "Support CSAT given on the ticket, 1-5.", minimum=1, maximum=5),
         Column("escalated", B, "Escalated beyond normal support."),
     ),
     checks=(
@@ -270,7 +270,7 @@ SURVEY_RESPONSES = Table(
         Column("user_id", S, "Respondent.", nullable=False),
         Column("responded_at", T, "When the answer came in.", nullable=False),
         Column(
-            "score", I, "The answer on the survey's scale.", nullable=False, minimum=0, maximum=10
+            "score", INT, "The answer on the survey's scale.", nullable=False, minimum=0, maximum=10
         ),
         Column("comment", S, "Verbatim comment."),
     ),
@@ -356,7 +356,7 @@ ACTIVITIES = Table(
         Column("type", S, "Kind of activity.", nullable=False, allowed=ACTIVITY_TYPES),
         Column("occurred_at", T, "When it happened.", nullable=False),
         Column("next_meeting_at", T, "The next meeting booked at the end of this one."),
-        Column("feedback_score", I, "Attendee feedback 1-5 (trainings).", minimum=1, maximum=5),
+        Column("feedback_score", INT, "Attendee feedback 1-5 (trainings).", minimum=1, maximum=5),
     ),
 )
 
