@@ -72,5 +72,5 @@ def test_arrow_schema_matches_declaration():
 
 
 def test_unknown_table_names_the_known_ones():
-    with pytest.raises(SchemaError, match="unknown table 'contract'.*contracts"):
+    with pytest.raises(SchemaError, match=r"unknown table 'contract'.*contracts"):
         schema.table("contract")
