@@ -48,7 +48,9 @@ def main() -> None:
     """Entry point: user errors print one red line (traceback only with --debug)."""
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns typer.Exit codes in this mode
+            sys.exit(code)
     except CsMetricsError as exc:
         if debug:
             raise

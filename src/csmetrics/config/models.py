@@ -70,6 +70,10 @@ class RevenueConfig(Section):
 class AdoptionConfig(Section):
     active_event_types: tuple[str, ...] = ("sign_in", "meeting_booked", "settings_changed")
     key_features: tuple[str, ...] = ("routing_rule_created", "calendar_connected", "report_viewed")
+    # Company MAU targets by period label ("2026-Q3": 1200); the targets table
+    # (kpi "mau") sets CSM and team targets and overrides these.
+    mau_targets: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    new_customer_months: Annotated[int, Field(ge=1, le=36)] = 3
 
     @field_validator("active_event_types")
     @classmethod
@@ -93,6 +97,11 @@ class SupportConfig(Section):
     )
 
 
+class AdvocacyConfig(Section):
+    # A validated reference has been a paying customer at least this many days.
+    reference_min_tenure_days: Annotated[int, Field(ge=0)] = 365
+
+
 class Config(Section):
     """The whole csmetrics.yaml."""
 
@@ -104,6 +113,7 @@ class Config(Section):
     adoption: AdoptionConfig = Field(default_factory=AdoptionConfig)
     onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
     support: SupportConfig = Field(default_factory=SupportConfig)
+    advocacy: AdvocacyConfig = Field(default_factory=AdvocacyConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -34,6 +34,9 @@ class ImportReport:
     batch_id: str = ""
     seconds: float = 0.0
     skipped_files: tuple[str, ...] = field(default_factory=tuple)
+    ignored_columns: tuple[str, ...] = field(default_factory=tuple)
+    problems: int = 0
+    """Problems found (a rejected row can have several); ``rejections`` holds the first ones."""
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,306 @@
+"""Adoption: monthly active users, license utilisation, MAU vs target, key features.
+
+Definitions for a period [a, b):
+
+* A user is *active* on a day when they did at least one significant action that day
+  (an event whose type is in ``adoption.active_event_types``). Days are calendar
+  days of ``event_time``: an event at 23:59:59.999 on the 31st belongs to that month.
+* **MAU** of a period is measured over its *end month*: the window
+  [max(a, b - 1 month), b), i.e. the period's last calendar month (for a month, the
+  month itself; for a quarter, its third month: the quarterly MAU expected outcome
+  is the MAU the quarter ends with). MAU = distinct active users per account,
+  added up over accounts.
+* **Licenses** of a period: seats of the contracts in force on the period's last
+  day, b - 1 (start_date <= b - 1 < end_date, churn recognition as for ARR), so a
+  term ending on b still counts for the month it paid for.
+* **License utilisation** = MAU of the accounts holding licenses / their licenses.
+  An account with users but no licenses (a pilot) is in neither part.
+* **Key-feature adoption**: accounts with at least one active user in the end month
+  that also used a key feature (``adoption.key_features``) there / active accounts;
+  and users who used a key feature / licenses.
+
+Every KPI reads the user rollups (``kpis.rollups``), never raw events when the store
+has them: a month-aligned period is answered from one row per user and month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+import ibis
+
+from csmetrics.kpis.context import PERIOD_COLUMNS
+from csmetrics.kpis.contracts import effective_contracts
+from csmetrics.kpis.registry import Kpi, ratio, register, total
+from csmetrics.kpis.rollups import active_days
+from csmetrics.periods import add_months
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from csmetrics.kpis.context import KpiContext
+
+WINDOW_COLUMNS = ("end_lo", "end_hi", "start_lo", "start_hi")
+
+
+def windows(ctx: KpiContext) -> ir.Table:
+    """Per period: the end month [end_lo, end_hi) and the month before it [start_lo, start_hi)."""
+    rows: dict[str, list] = {c: [] for c in (*PERIOD_COLUMNS, *WINDOW_COLUMNS)}
+    for p in ctx.periods:
+        rows["period"].append(p.label)
+        rows["period_start"].append(p.start)
+        rows["period_end"].append(p.end)
+        rows["end_lo"].append(max(p.start, add_months(p.end, -1)))
+        rows["end_hi"].append(p.end)
+        rows["start_lo"].append(add_months(p.start, -1))
+        rows["start_hi"].append(p.start)
+    schema = {"period": "string", **{c: "date" for c in rows if c != "period"}}
+    return ibis.memtable(rows, schema=schema)
+
+
+def _bounds(ctx: KpiContext, lo: str, hi: str) -> tuple[date, date]:
+    w = {
+        "end_lo": [max(p.start, add_months(p.end, -1)) for p in ctx.periods],
+        "end_hi": [p.end for p in ctx.periods],
+        "start_lo": [add_months(p.start, -1) for p in ctx.periods],
+        "start_hi": [p.start for p in ctx.periods],
+    }
+    return min(w[lo]), max(w[hi])
+
+
+def typed_days(ctx: KpiContext, types: Sequence[str]) -> ir.Table:
+    """account_id, user_id, day of activity with the given event types (see ``rollups``)."""
+    return active_days(ctx, types)
+
+
+def users_in_window(ctx: KpiContext, types: Sequence[str], lo: str, hi: str) -> ir.Table:
+    """Period columns, account_id, user_id: users with an event of ``types`` in [lo, hi)."""
+    first, last = _bounds(ctx, lo, hi)
+    ud = typed_days(ctx, types)
+    ud = ud.filter(ud.day >= first, ud.day < last)
+    w = windows(ctx)
+    j = ud.join(w, [ud.day >= w[lo], ud.day < w[hi]])
+    return j.select(*PERIOD_COLUMNS, "account_id", "user_id").distinct()
+
+
+def _per_account(users: ir.Table, name: str) -> ir.Table:
+    return users.group_by([*PERIOD_COLUMNS, "account_id"]).aggregate(**{name: users.count()})
+
+
+def licenses_at_end(ctx: KpiContext) -> ir.Table:
+    """Period columns, account_id, licenses: seats in force on the period's last day."""
+    c = effective_contracts(ctx)
+    p = ctx.periods_table()
+    last = p.period_end - ibis.interval(days=1)
+    p = p.mutate(_last=last)
+    j = p.join(c, [c.start_date <= p._last, c.end_date.isnull() | (c.end_date > p._last)])
+    return j.group_by([*PERIOD_COLUMNS, "account_id"]).aggregate(
+        licenses=j.licenses.fill_null(0).sum()
+    )
+
+
+def combine(parts: dict[str, ir.Table]) -> ir.Table:
+    """Outer-combine per-account tables, each with one measure column, into one (zeros filled)."""
+    names = list(parts)
+    aligned = []
+    for name, t in parts.items():
+        extra = {other: ibis.literal(0, "int64") for other in names if other != name}
+        aligned.append(
+            t.select(
+                *PERIOD_COLUMNS, "account_id", **{name: t[name].cast("int64")}, **extra
+            ).select(*PERIOD_COLUMNS, "account_id", *names)
+        )
+    u = ibis.union(*aligned)
+    return u.group_by([*PERIOD_COLUMNS, "account_id"]).aggregate(
+        **{name: u[name].sum() for name in names}
+    )
+
+
+def active_types(ctx: KpiContext) -> tuple[str, ...]:
+    return ctx.config.adoption.active_event_types
+
+
+def mau_facts(ctx: KpiContext) -> ir.Table:
+    """Per period and account: mau (distinct active users in the end month)."""
+    return _per_account(users_in_window(ctx, active_types(ctx), "end_lo", "end_hi"), "mau")
+
+
+def utilisation_facts(ctx: KpiContext) -> ir.Table:
+    """Per period and account: mau, licenses, and mau_licensed (MAU where licenses > 0)."""
+    t = combine({"mau": mau_facts(ctx), "licenses": licenses_at_end(ctx)})
+    return t.mutate(mau_licensed=ibis.ifelse(t.licenses > 0, t.mau, 0))
+
+
+def key_feature_facts(ctx: KpiContext) -> ir.Table:
+    """Per period and account: active and key-feature users, licenses, and account flags."""
+    key = ctx.config.adoption.key_features
+    t = combine(
+        {
+            "mau": mau_facts(ctx),
+            "key_users": _per_account(users_in_window(ctx, key, "end_lo", "end_hi"), "key_users"),
+            "licenses": licenses_at_end(ctx),
+        }
+    )
+    active = t.mau > 0
+    return t.mutate(
+        active_account=active.cast("int64"),
+        key_account=(active & (t.key_users > 0)).cast("int64"),
+        key_users_licensed=ibis.ifelse(t.licenses > 0, t.key_users, 0),
+    )
+
+
+def target_facts(ctx: KpiContext) -> ir.Table:
+    """Per period and account: mau, and the MAU target of the account's group in this grain.
+
+    Targets: the ``targets`` table (kpi ``mau``; grain csm -> the owner's csm_id, team
+    -> the owner's team, company -> ``all``) and, for the company, ``adoption.mau_targets``
+    (the table wins for the same period). Every row of a group carries its target,
+    and the measure takes it once (max), not summed over accounts.
+    """
+    from csmetrics.kpis.grains import owners
+
+    facts = mau_facts(ctx)
+    grain = ctx.grain
+    if grain == "company":
+        facts = facts.mutate(_gid=ibis.literal("all"))
+    else:
+        o = owners(ctx).rename(_account="account_id", _start="period_start", _csm="csm_id")
+        facts = facts.left_join(
+            o, [facts.account_id == o._account, facts.period_start == o._start]
+        ).drop("_account", "_start")
+        if grain == "team":
+            csms = ctx.table("csms").select(_c="csm_id", _team="team")
+            facts = facts.left_join(csms, facts._csm == csms._c).drop("_c", "_csm")
+            facts = facts.rename(_gid="_team")
+        else:
+            facts = facts.rename(_gid="_csm")
+    t = ctx.table("targets")
+    stored = t.filter(t.kpi == "mau", t.grain == grain).select(
+        _tid=t.grain_id.cast("string"),
+        _tperiod=t.period.cast("string"),
+        target=t.target.cast("float64"),
+    )
+    configured = dict(ctx.config.adoption.mau_targets)
+    if grain == "company" and configured:
+        conf = ibis.memtable(
+            {
+                "_tid": ["all"] * len(configured),
+                "_tperiod": list(configured),
+                "target": [float(v) for v in configured.values()],
+            },
+            schema={"_tid": "string", "_tperiod": "string", "target": "float64"},
+        )
+        conf = conf.anti_join(stored, [conf._tid == stored._tid, conf._tperiod == stored._tperiod])
+        conf = conf.select(
+            _tid=conf._tid.cast("string"),
+            _tperiod=conf._tperiod.cast("string"),
+            target=conf.target.cast("float64"),
+        )
+        stored = ibis.union(stored, conf)
+    j = facts.left_join(stored, [facts._gid == stored._tid, facts.period == stored._tperiod])
+    return j.select(*PERIOD_COLUMNS, "account_id", "mau", "target")
+
+
+def _attainment(facts: ir.Table) -> dict[str, ir.Value]:
+    return {"numerator": facts.mau.sum(), "denominator": facts.target.max()}
+
+
+_COMMON = {"family": "adoption", "tables": ("events",)}
+
+register(
+    Kpi(
+        name="mau",
+        title="Monthly active users",
+        description=(
+            "Distinct users with at least one significant action (the event types in "
+            "adoption.active_event_types) in the period's last month."
+        ),
+        formula="distinct users with a significant action in [max(a, b - 1 month), b)",
+        unit="count",
+        direction="higher",
+        facts=mau_facts,
+        measures=total("mau"),
+        example=(
+            "Users u1 (sign_in on 2026-07-31 23:59:59.999) and u2 (meeting_booked on "
+            "2026-07-02) -> MAU for 2026-07 = 2; a page_view alone does not count."
+        ),
+        **_COMMON,
+    )
+)
+
+register(
+    Kpi(
+        name="license_utilisation",
+        title="License utilisation",
+        description=(
+            "MAU of the accounts holding licenses divided by their licenses in force on "
+            "the period's last day."
+        ),
+        formula="MAU of licensed accounts / licenses active on day b - 1",
+        unit="ratio",
+        direction="higher",
+        facts=utilisation_facts,
+        measures=ratio("mau_licensed", "licenses"),
+        family="adoption",
+        tables=("events", "contracts"),
+        example="8 active users on an account with 10 licenses on 2026-07-31 -> 0.80.",
+    )
+)
+
+register(
+    Kpi(
+        name="mau_attainment",
+        title="MAU vs target",
+        description=(
+            "MAU the period ends with against the MAU target (the quarterly MAU expected "
+            "outcome) from the targets table or adoption.mau_targets; null without a target."
+        ),
+        formula="MAU in the period's last month / MAU target for the group and period",
+        unit="ratio",
+        direction="higher",
+        facts=target_facts,
+        measures=_attainment,
+        grains=("csm", "team", "company"),
+        example="Target 100 for 2026-Q3; 90 users active in September -> 0.90.",
+        **_COMMON,
+    )
+)
+
+register(
+    Kpi(
+        name="key_feature_account_adoption",
+        title="Key-feature adoption (accounts)",
+        description=(
+            "Share of active accounts (at least one active user in the period's last month) "
+            "whose users used a key feature (adoption.key_features) that month."
+        ),
+        formula="active accounts with a key-feature event in the end month / active accounts",
+        unit="ratio",
+        direction="higher",
+        facts=key_feature_facts,
+        measures=ratio("key_account", "active_account"),
+        example="4 active accounts, 3 of them used a key feature in July -> 0.75.",
+        **_COMMON,
+    )
+)
+
+register(
+    Kpi(
+        name="key_feature_user_adoption",
+        title="Key-feature adoption (licensed users)",
+        description=(
+            "Users who used a key feature in the period's last month, on accounts holding "
+            "licenses, divided by those licenses."
+        ),
+        formula="key-feature users of licensed accounts / licenses active on day b - 1",
+        unit="ratio",
+        direction="higher",
+        facts=key_feature_facts,
+        measures=ratio("key_users_licensed", "licenses"),
+        family="adoption",
+        tables=("events", "contracts"),
+        example="3 users created routing rules in July on an account with 10 licenses -> 0.30.",
+    )
+)

@@ -1,0 +1,118 @@
+"""The daily user rollup: an incremental refresh equals a full rebuild, and survives a crash."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from activity_data import event, load
+
+from csmetrics.engine import rollups as engine_rollups
+from csmetrics.kpis.rollups import USER_DAY, USER_DAY_ROLLUP, USER_MONTH
+
+TYPES = ("sign_in", "meeting_booked", "page_view", "report_viewed")
+
+
+def day_of_events(day: datetime, rng: random.Random, n: int = 60) -> list[dict]:
+    rows = {}
+    for _ in range(n):
+        at = day + timedelta(milliseconds=rng.randrange(86_400_000))
+        row = event(rng.choice(["A1", "A2"]), f"u{rng.randrange(8)}", at.isoformat(" "))
+        row["event_type"] = rng.choice(TYPES)
+        rows[tuple(row.values())] = row
+    return list(rows.values())
+
+
+def rollup_rows(ws, name: str = USER_DAY) -> list[tuple]:
+    return ws.engine.duckdb.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+
+
+def state(ws) -> tuple:
+    return ws.engine.duckdb.execute(
+        "SELECT watermark, source_rows, mode FROM _rollups WHERE name = ?", [USER_DAY]
+    ).fetchall()[0]
+
+
+def test_incremental_refresh_equals_full_rebuild(make_ws):
+    rng = random.Random(7)
+    start = datetime(2026, 7, 1)
+    ws = make_ws()
+    for d in range(5):
+        load(ws, "events", day_of_events(start + timedelta(days=d), rng))
+    assert state(ws)[2] == "incremental"  # the first load built it, the next four added days
+    # one more day, plus a late event for an earlier day (an (account, day) slice that exists)
+    more = day_of_events(start + timedelta(days=5), rng)
+    more.append(event("A1", "u1", "2026-07-02 23:59:59.999", "sign_in"))
+    load(ws, "events", more)
+    incremental = rollup_rows(ws), rollup_rows(ws, USER_MONTH)
+    assert [r.mode for r in ws.refresh_rollups(full=True)] == ["full", "full"]
+    assert (rollup_rows(ws), rollup_rows(ws, USER_MONTH)) == incremental
+    # and it agrees with the events: total events rolled up = events stored
+    total = ws.engine.duckdb.execute(f"SELECT sum(events) FROM {USER_DAY}").fetchall()[0][0]
+    assert total == ws.row_count("events")
+
+
+def test_refresh_touches_only_the_new_slices(make_ws):
+    ws = make_ws(
+        events=[event("A1", "u1", "2026-07-01 10:00"), event("A2", "v1", "2026-07-01 10:00")]
+    )
+    load(ws, "events", [event("A1", "u2", "2026-07-02 10:00")])
+    # nothing new: a re-import of the same rows inserts nothing and the rollup stays fresh
+    load(ws, "events", [event("A1", "u2", "2026-07-02 10:00")])
+    assert {(r.mode, r.new_source_rows) for r in ws.refresh_rollups()} == {("fresh", 0)}
+    load(
+        ws, "events", [event("A1", "u3", "2026-07-02 11:00"), event("A1", "u3", "2026-07-02 12:00")]
+    )
+    assert state(ws)[1] == 5
+    july = [(a, u, d.isoformat(), t, n) for a, u, d, t, n in rollup_rows(ws)]
+    assert july == [
+        ("A1", "u1", "2026-07-01", "sign_in", 1),
+        ("A1", "u2", "2026-07-02", "sign_in", 1),
+        ("A1", "u3", "2026-07-02", "sign_in", 2),
+        ("A2", "v1", "2026-07-01", "sign_in", 1),
+    ]
+
+
+def test_a_failed_refresh_leaves_the_last_state_and_catches_up(make_ws, monkeypatch):
+    ws = make_ws(events=[event("A1", "u1", "2026-07-01 10:00")])
+    before_rows, before_state = rollup_rows(ws), state(ws)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(engine_rollups, "_record", boom)
+    with pytest.raises(Exception, match="disk full"):
+        load(ws, "events", [event("A1", "u2", "2026-07-01 11:00")])
+    assert rollup_rows(ws) == before_rows and state(ws) == before_state
+    assert not engine_rollups.is_fresh(ws.engine, USER_DAY_ROLLUP)
+    monkeypatch.undo()
+    assert [r.mode for r in ws.refresh_rollups()] == ["incremental", "incremental"]
+    assert [r[:2] for r in rollup_rows(ws)] == [("A1", "u1"), ("A1", "u2")]
+    assert ws.kpi("mau", period="2026-07")["value"].tolist() == [2]
+
+
+def test_changing_significant_actions_needs_no_rebuild(make_ws):
+    import csmetrics
+
+    ws = make_ws(
+        events=[
+            event("A1", "u1", "2026-07-01 10:00"),
+            event("A1", "u2", "2026-07-01 10:00", "page_view"),
+        ]
+    )
+    assert ws.kpi("mau", period="2026-07")["value"].tolist() == [1]
+    before = state(ws)
+    path = ws.root / "csmetrics.yaml"
+    path.write_text(
+        path.read_text("utf-8").replace(
+            "active_event_types: [sign_in, meeting_booked, settings_changed]",
+            "active_event_types: [sign_in, page_view]",
+        ),
+        "utf-8",
+    )
+    root = ws.root
+    ws.close()
+    with csmetrics.open(root) as again:
+        assert again.kpi("mau", period="2026-07")["value"].tolist() == [2]
+        assert state(again) == before
