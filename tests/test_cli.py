@@ -16,7 +16,7 @@ def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         cwd=cwd,
-        timeout=120,
+        timeout=300,
     )
 
 
@@ -75,3 +75,9 @@ def test_unknown_schema_table(tmp_path):
 def test_version():
     result = run("--version")
     assert result.returncode == 0 and result.stdout.startswith("csmetrics ")
+
+
+def test_usage_error_is_short_and_exits_2(tmp_path):
+    result = run("kpis", "--format", "xml")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr

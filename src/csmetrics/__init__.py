@@ -8,7 +8,7 @@ ws.table("accounts")          # an Ibis table
 from __future__ import annotations
 
 from csmetrics.errors import CsMetricsError
-from csmetrics.workspace import Workspace, init, open  # noqa: A004
+from csmetrics.workspace import Workspace, init, open
 
 __version__ = "0.1.0"
 

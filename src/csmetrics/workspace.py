@@ -148,11 +148,22 @@ class Workspace:
         return [_rollups.refresh(self.engine, r, full=full) for r in ROLLUPS]
 
     def _after_import(self, table: str) -> None:
-        """Keep the rollups of a table fresh after it was imported into."""
+        """Keep the rollups of a table fresh after it was imported into.
+
+        If the refresh fails, the rollups are dropped so KPIs answer from the raw
+        events (right, only slower) until ``refresh_rollups()`` rebuilds them.
+        """
+        from csmetrics.engine import rollups as _rollups
         from csmetrics.kpis.rollups import ROLLUPS
 
-        if any(r.source == schema.table(table).name for r in ROLLUPS):
+        if not any(r.source == schema.table(table).name for r in ROLLUPS):
+            return
+        try:
             self.refresh_rollups()
+        except Exception:
+            for rollup in ROLLUPS:
+                _rollups.drop(self.engine, rollup)
+            raise
 
     def survey_comments(self, account_id: str, limit: int | None = None) -> pd.DataFrame:
         """The verbatim survey comments of one account, newest first (account view)."""

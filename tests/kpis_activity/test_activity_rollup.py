@@ -75,20 +75,37 @@ def test_refresh_touches_only_the_new_slices(make_ws):
 
 
 def test_a_failed_refresh_leaves_the_last_state_and_catches_up(make_ws, monkeypatch):
+    from csmetrics.ingest import load_data
+
     ws = make_ws(events=[event("A1", "u1", "2026-07-01 10:00")])
     before_rows, before_state = rollup_rows(ws), state(ws)
+    # events stored, then the refresh dies half-way (as if the process were killed)
+    load_data(ws.engine, ws.config, "events", [event("A1", "u2", "2026-07-01 11:00")])
+    ws.engine.invalidate()
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(engine_rollups, "_record", boom)
     with pytest.raises(Exception, match="disk full"):
-        load(ws, "events", [event("A1", "u2", "2026-07-01 11:00")])
-    assert rollup_rows(ws) == before_rows and state(ws) == before_state
+        engine_rollups.refresh(ws.engine, USER_DAY_ROLLUP)
+    assert rollup_rows(ws) == before_rows and state(ws) == before_state  # rolled back
     assert not engine_rollups.is_fresh(ws.engine, USER_DAY_ROLLUP)
     monkeypatch.undo()
     assert [r.mode for r in ws.refresh_rollups()] == ["incremental", "incremental"]
     assert [r[:2] for r in rollup_rows(ws)] == [("A1", "u1"), ("A1", "u2")]
+    assert ws.kpi("mau", period="2026-07")["value"].tolist() == [2]
+
+
+def test_an_import_whose_refresh_fails_falls_back_to_raw_events(make_ws, monkeypatch):
+    ws = make_ws(events=[event("A1", "u1", "2026-07-01 10:00")])
+    monkeypatch.setattr(engine_rollups, "_record", lambda *a, **k: 1 / 0)
+    with pytest.raises(Exception, match="division"):
+        load(ws, "events", [event("A1", "u2", "2026-07-01 11:00")])
+    monkeypatch.undo()
+    assert not engine_rollups.is_fresh(ws.engine, USER_DAY_ROLLUP)  # dropped, not stale
+    assert ws.kpi("mau", period="2026-07")["value"].tolist() == [2]  # from raw events
+    assert [r.mode for r in ws.refresh_rollups()] == ["full", "full"]
     assert ws.kpi("mau", period="2026-07")["value"].tolist() == [2]
 
 

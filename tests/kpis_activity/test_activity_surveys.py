@@ -87,3 +87,24 @@ def test_comments_for_the_account_view(make_ws):
     a1 = ws.survey_comments("A1")
     assert a1["comment"].tolist() == ["Routing saves us hours"]
     assert ws.survey_comments("A2")["score"].tolist() == [3]
+
+
+def test_kpis_whose_optional_table_is_empty_are_not_available(make_ws):
+    import pytest
+
+    from csmetrics.errors import NotAvailable
+
+    ws = make_ws()
+    needs = {
+        "nps": "survey_responses",
+        "nps_response_rate": "survey_sends",
+        "first_response_hours": "tickets",
+        "onboarding_days": "onboardings",
+        "advocacy_actions": "advocacy",
+        "training_feedback": "activities",
+        "cost_to_retain": "costs",
+        "mau": "events",
+    }
+    for name, table in needs.items():
+        with pytest.raises(NotAvailable, match=table):
+            ws.kpi(name, period="2026-07")

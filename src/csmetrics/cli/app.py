@@ -45,29 +45,15 @@ for module in (workspace_cmds, import_cmd, demo_cmd, kpi_cmds):
 
 
 def main() -> None:
-    """Entry point: user errors print one red line (traceback only with --debug)."""
-    debug = "--debug" in sys.argv
+    """Entry point: user errors print one red line (traceback only with --debug).
+
+    Click's standalone mode handles usage errors and exit codes itself; only our
+    own errors, which it lets through, are caught here.
+    """
     try:
-        code = app(standalone_mode=False)
-        if isinstance(code, int) and code:  # click returns typer.Exit codes in this mode
-            sys.exit(code)
+        app()
     except CsMetricsError as exc:
-        if debug:
+        if "--debug" in sys.argv:
             raise
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("[red]aborted[/]")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err_console.print("[red]interrupted[/]")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -57,6 +57,8 @@ class Engine:
                     f"{path}: the store is in use by another csmetrics process ({message})"
                 ) from None
             raise WorkspaceError(f"{path}: cannot open the store: {message}") from None
+        # DuckDB's own progress bar would print over ours (and into redirected output).
+        backend.con.execute("SET enable_progress_bar = false")
         engine = cls(backend, path)
         if not read_only:
             engine.ensure_canonical_tables()

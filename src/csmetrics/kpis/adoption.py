@@ -34,7 +34,7 @@ import ibis
 from csmetrics.kpis.context import PERIOD_COLUMNS
 from csmetrics.kpis.contracts import effective_contracts
 from csmetrics.kpis.registry import Kpi, ratio, register, total
-from csmetrics.kpis.rollups import active_days
+from csmetrics.kpis.rollups import active_days, month_aligned, reads_month_rollup
 from csmetrics.periods import add_months
 
 if TYPE_CHECKING:
@@ -46,9 +46,11 @@ WINDOW_COLUMNS = ("end_lo", "end_hi", "start_lo", "start_hi")
 
 
 def windows(ctx: KpiContext) -> ir.Table:
-    """Per period: the end month [end_lo, end_hi) and the month before it [start_lo, start_hi)."""
-    rows: dict[str, list] = {c: [] for c in (*PERIOD_COLUMNS, *WINDOW_COLUMNS)}
-    for p in ctx.periods:
+    """Per period: ``_pi`` (its index), the end month [end_lo, end_hi) and the month
+    before the period [start_lo, start_hi)."""
+    rows: dict[str, list] = {c: [] for c in ("_pi", *PERIOD_COLUMNS, *WINDOW_COLUMNS)}
+    for i, p in enumerate(ctx.periods):
+        rows["_pi"].append(i)
         rows["period"].append(p.label)
         rows["period_start"].append(p.start)
         rows["period_end"].append(p.end)
@@ -56,8 +58,16 @@ def windows(ctx: KpiContext) -> ir.Table:
         rows["end_hi"].append(p.end)
         rows["start_lo"].append(add_months(p.start, -1))
         rows["start_hi"].append(p.start)
-    schema = {"period": "string", **{c: "date" for c in rows if c != "period"}}
+    schema = {"_pi": "int64", "period": "string"}
+    schema.update({c: "date" for c in rows if c not in schema})
     return ibis.memtable(rows, schema=schema)
+
+
+def with_periods(ctx: KpiContext, t: ir.Table) -> ir.Table:
+    """``t`` keyed by ``_pi`` with the period columns in its place."""
+    w = windows(ctx).select("_pi", *PERIOD_COLUMNS).rename(_w="_pi")
+    j = t.join(w, t._pi == w._w)
+    return j.select(*PERIOD_COLUMNS, *[c for c in t.columns if c != "_pi"])
 
 
 def _bounds(ctx: KpiContext, lo: str, hi: str) -> tuple[date, date]:
@@ -76,17 +86,29 @@ def typed_days(ctx: KpiContext, types: Sequence[str]) -> ir.Table:
 
 
 def users_in_window(ctx: KpiContext, types: Sequence[str], lo: str, hi: str) -> ir.Table:
-    """Period columns, account_id, user_id: users with an event of ``types`` in [lo, hi)."""
+    """_pi (period index), account_id, user_id: users with an event of ``types`` in [lo, hi).
+
+    Rows may repeat (a user active on several days); count distinct users.
+    """
     first, last = _bounds(ctx, lo, hi)
     ud = typed_days(ctx, types)
     ud = ud.filter(ud.day >= first, ud.day < last)
     w = windows(ctx)
-    j = ud.join(w, [ud.day >= w[lo], ud.day < w[hi]])
-    return j.select(*PERIOD_COLUMNS, "account_id", "user_id").distinct()
+    w = w.select("_pi", lo, hi)
+    if month_aligned(ctx):
+        # every window is then exactly one calendar month: an equality join on the month
+        j = ud.join(w, ud.day.truncate("M") == w[lo])
+    else:
+        j = ud.join(w, [ud.day >= w[lo], ud.day < w[hi]])
+    return j.select("_pi", "account_id", "user_id")
 
 
-def _per_account(users: ir.Table, name: str) -> ir.Table:
-    return users.group_by([*PERIOD_COLUMNS, "account_id"]).aggregate(**{name: users.count()})
+def _per_account(ctx: KpiContext, users: ir.Table, name: str) -> ir.Table:
+    """Distinct users per period and account (the heavy step keyed by a small integer)."""
+    # from the month rollup a (period, account, user) comes once: counting rows is enough
+    n = users.count() if reads_month_rollup(ctx) else users.user_id.nunique()
+    counted = users.group_by(["_pi", "account_id"]).aggregate(**{name: n})
+    return with_periods(ctx, counted)
 
 
 def licenses_at_end(ctx: KpiContext) -> ir.Table:
@@ -124,7 +146,7 @@ def active_types(ctx: KpiContext) -> tuple[str, ...]:
 
 def mau_facts(ctx: KpiContext) -> ir.Table:
     """Per period and account: mau (distinct active users in the end month)."""
-    return _per_account(users_in_window(ctx, active_types(ctx), "end_lo", "end_hi"), "mau")
+    return _per_account(ctx, users_in_window(ctx, active_types(ctx), "end_lo", "end_hi"), "mau")
 
 
 def utilisation_facts(ctx: KpiContext) -> ir.Table:
@@ -139,7 +161,9 @@ def key_feature_facts(ctx: KpiContext) -> ir.Table:
     t = combine(
         {
             "mau": mau_facts(ctx),
-            "key_users": _per_account(users_in_window(ctx, key, "end_lo", "end_hi"), "key_users"),
+            "key_users": _per_account(
+                ctx, users_in_window(ctx, key, "end_lo", "end_hi"), "key_users"
+            ),
             "licenses": licenses_at_end(ctx),
         }
     )

@@ -164,13 +164,19 @@ def compute_many(
         by_facts.setdefault(kpi.facts, []).append(kpi)
     out: dict[str, pd.DataFrame] = {}
     for members in by_facts.values():
-        frame = engine.execute(expression_many(members, ctx))
-        for kpi in members:
-            prefix = f"{kpi.name}{SEP}"
-            mine = [c for c in frame.columns if c.startswith(prefix)]
-            part = frame[[*keys, *mine]].rename(columns={c: c.removeprefix(prefix) for c in mine})
-            out[kpi.name] = tidy(part, kpi, keys)
+        out.update(split(engine.execute(expression_many(members, ctx)), members, keys))
     return {kpi.name: out[kpi.name] for kpi in chosen}
+
+
+def split(frame: pd.DataFrame, members: Sequence[Kpi], keys: list[str]) -> dict[str, pd.DataFrame]:
+    """The result of ``expression_many`` as one tidy frame per KPI."""
+    out = {}
+    for kpi in members:
+        prefix = f"{kpi.name}{SEP}"
+        mine = [c for c in frame.columns if c.startswith(prefix)]
+        part = frame[[*keys, *mine]].rename(columns={c: c.removeprefix(prefix) for c in mine})
+        out[kpi.name] = tidy(part, kpi, keys)
+    return out
 
 
 def tidy(frame: pd.DataFrame, kpi: Kpi, keys: list[str]) -> pd.DataFrame:

@@ -44,10 +44,6 @@ GRAIN_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def grain_columns(grain: Grain) -> tuple[str, ...]:
-    return GRAIN_COLUMNS[grain]
-
-
 def owners(ctx: KpiContext) -> ir.Table:
     """period_start, account_id, csm_id: the owner of every account on each period's first day."""
     starts = ctx.periods_table().select("period_start").distinct()

@@ -18,7 +18,7 @@ s's rates, E' = ARR on e at s's rates, E = ARR on e at e's rates:
 So S + new + expansion - contraction - churn + reactivation + fx = E for every
 account and step, and E of one step is S of the next. A period's bridge is the sum
 of its steps: start = S of its first step, end = E of its last. Churn timing follows
-the churn recognition setting (see ``contracts``). Everything is set-based: one
+the churn recognition setting (see the shared definitions). Everything is set-based: one
 range join of the contracts to the steps, one group-by; no account x day rows.
 """
 

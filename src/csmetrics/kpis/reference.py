@@ -77,7 +77,10 @@ def kpis_markdown() -> str:
     """The whole docs/kpis.md."""
     kpis = list(all_kpis())
     out = [HEADER.format(grains=_grain_list())]
-    out.append("| KPI | title | unit | better |\n|---|---|---|---|\n")
+    out.append("## Shared definitions\n\n")
+    for module in ("csmetrics.kpis.contracts", "csmetrics.kpis.fx"):
+        out.append((inspect.getdoc(importlib.import_module(module)) or "").strip() + "\n\n")
+    out.append("## Index\n\n| KPI | title | unit | better |\n|---|---|---|---|\n")
     out.extend(
         f"| [`{k.name}`](#{k.name}) | {k.title} | {k.unit} | {k.direction} |\n" for k in kpis
     )

@@ -96,8 +96,14 @@ def _stored(ctx: KpiContext, name: str) -> ir.Table | None:
         return None
 
 
-def _month_aligned(ctx: KpiContext) -> bool:
+def month_aligned(ctx: KpiContext) -> bool:
+    """Every period starts and ends on the first of a month (months, quarters, years)."""
     return all(p.start.day == 1 and p.end.day == 1 for p in ctx.periods)
+
+
+def reads_month_rollup(ctx: KpiContext) -> bool:
+    """``active_days`` answers from the month rollup: one row per account, user and month."""
+    return month_aligned(ctx) and _stored(ctx, USER_MONTH) is not None
 
 
 def active_days(ctx: KpiContext, types: Sequence[str]) -> ir.Table:
@@ -111,7 +117,7 @@ def active_days(ctx: KpiContext, types: Sequence[str]) -> ir.Table:
     if not wanted:
         empty = {"account_id": "string", "user_id": "string", "day": "date"}
         return ibis.memtable({k: [] for k in empty}, schema=empty)
-    monthly = _stored(ctx, USER_MONTH) if _month_aligned(ctx) else None
+    monthly = ctx.table(USER_MONTH) if reads_month_rollup(ctx) else None
     if monthly is not None:
         m = monthly.filter(ibis.or_(*[monthly.event_types.contains(t) for t in wanted]))
         return m.select("account_id", "user_id", day=m.month)
