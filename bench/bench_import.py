@@ -96,7 +96,12 @@ def _run_once(source: Path, manifest: dict, work: Path) -> dict:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if done.returncode != 0:
-        raise SystemExit(f"import run failed:\n{done.stderr[-4000:]}")
+        why = (
+            f"killed by signal {-done.returncode} (out of memory?)"
+            if done.returncode < 0
+            else f"exit status {done.returncode}: {done.stderr.strip()[-2000:]}"
+        )
+        return {"failed": why}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -129,19 +134,29 @@ def _machine() -> dict[str, str]:
     }
 
 
-def _section(results: dict) -> str:
+_INTRO = (
+    "The demo company's `events` imported into a fresh workspace, in a fresh process each "
+    "run (csms and accounts loaded first, not timed), by `bench/bench_import.py` "
+    "(`make bench`). Peak RSS is the importing process's maximum resident memory. One "
+    "subsection per events scale; a new run replaces the subsection of its scale."
+)
+
+
+def _load_note(load: tuple[float, float] | None) -> str:
+    if not load:
+        return ""
+    return (
+        f"; load average {load[0]:.1f} before and {load[1]:.1f} after the runs "
+        "(other work on the machine slows the runs and spreads them)"
+    )
+
+
+def _subsection(results: dict) -> str:
+    machine = ", ".join(f"{k} {v}" for k, v in results["machine"].items())
     lines = [
-        SECTION,
+        f"### events scale {results['scale']:g}",
         "",
-        f"Measured {results['when']} by `bench/bench_import.py"
-        + (" --quick`" if results["quick"] else "`")
-        + ": the demo company's `events` imported into a fresh workspace, in a fresh "
-        "process each run (csms and accounts loaded first, not timed). Peak RSS is the "
-        "importing process's maximum resident memory.",
-        "",
-        "| machine | |",
-        "|---|---|",
-        *(f"| {k} | {v} |" for k, v in results["machine"].items()),
+        f"Measured {results['when']} on: {machine}{_load_note(results.get('load'))}.",
         "",
         "| events | files | parquet size | runs | median seconds | rows/s | peak RSS (median) |",
         "|---:|---:|---:|---:|---:|---:|---:|",
@@ -149,27 +164,46 @@ def _section(results: dict) -> str:
         f"| {len(results['runs'])} | {results['median_seconds']:.1f} "
         f"| {results['rows_per_second']:,.0f} | {results['median_rss_mb']:,.0f} MB |",
         "",
-        "Runs (seconds): " + ", ".join(f"{r['seconds']:.1f}" for r in results["runs"]),
+        "Runs (seconds): " + ", ".join(f"{r['seconds']:.1f}" for r in results["runs"]) + ".",
     ]
+    if results["failures"]:
+        lines += ["", "Failed runs: " + "; ".join(results["failures"]) + "."]
     if results["generation_seconds"] is not None:
         lines += [
             "",
-            f"Generating the data (demo, events scale {results['scale']:g}) took "
+            f"Generating the data (demo, 2,000 accounts, 36 months) took "
             f"{results['generation_seconds']:.0f}s.",
         ]
     return "\n".join(lines) + "\n"
 
 
-def _write_results(path: Path, section: str) -> None:
-    """Replace (or add) this benchmark's section, leaving other sections alone."""
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
+def _replace_block(text: str, header: str, block: str, stops: tuple[str, ...]) -> str | None:
+    """``text`` with the block starting at line ``header`` replaced (None if absent)."""
+    start = text.find("\n" + header + "\n")
     if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
+        return None
+    start += 1
+    ends = [i for i in (text.find("\n" + s, start + len(header)) for s in stops) if i >= 0]
+    end = min(ends) + 1 if ends else len(text)
+    return text[:start] + block + ("\n" if end < len(text) else "") + text[end:]
+
+
+def _write_results(path: Path, subsection: str) -> None:
+    """Replace (or add) this scale's subsection of "Import throughput", leaving other
+    sections and other scales alone."""
+    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
+    if "\n" + SECTION + "\n" not in "\n" + text:
+        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{_INTRO}\n"
+    header = subsection.split("\n", 1)[0]
+    replaced = _replace_block("\n" + text, header, subsection, ("### ", "## "))
+    if replaced is not None:
+        text = replaced[1:]
+    else:  # append at the end of the section
+        start = text.find(SECTION)
         nxt = text.find("\n## ", start + len(SECTION))
-        rest = text[nxt + 1 :] if nxt >= 0 else ""
-        text = text[:start] + section + ("\n" + rest if rest else "")
+        cut = len(text) if nxt < 0 else nxt + 1
+        head = text[:cut].rstrip("\n") + "\n\n" + subsection
+        text = head + ("\n" + text[cut:] if nxt >= 0 else "")
     path.write_text(text, "utf-8")
 
 
@@ -191,9 +225,15 @@ def main(argv: list[str] | None = None) -> None:
     gen = _generate(args.data, scale, args.accounts, args.regenerate)
     manifest, source = gen["manifest"], gen["source"]
     event_files = [source / f for f in manifest["files"]["events"]]
-    results = []
+    load_before = os.getloadavg()[0]
+    results: list[dict] = []
+    failures: list[str] = []
     for i in range(runs):
         r = _run_once(source, manifest, args.data / "workspace")
+        if "failed" in r:
+            print(f"run {i + 1}/{runs}: failed, {r['failed']}", flush=True)
+            failures.append(r["failed"])
+            continue
         if r["rejected"]:
             raise SystemExit(f"run {i + 1}: {r['rejected']} events rejected")
         results.append(r)
@@ -202,6 +242,8 @@ def main(argv: list[str] | None = None) -> None:
             f"({r['rows'] / r['seconds']:,.0f} rows/s), peak RSS {r['peak_rss_mb']:,.0f} MB",
             flush=True,
         )
+    if not results:
+        raise SystemExit("every import run failed: " + "; ".join(failures))
     median = statistics.median(r["seconds"] for r in results)
     summary = {
         "when": datetime.now().strftime("%Y-%m-%d"),
@@ -216,8 +258,10 @@ def main(argv: list[str] | None = None) -> None:
         "rows_per_second": results[0]["rows"] / median,
         "median_rss_mb": statistics.median(r["peak_rss_mb"] for r in results),
         "generation_seconds": gen["seconds"],
+        "failures": failures,
+        "load": (load_before, os.getloadavg()[0]),
     }
-    _write_results(args.results, _section(summary))
+    _write_results(args.results, _subsection(summary))
     print(
         f"median {median:.1f}s, {summary['rows_per_second']:,.0f} rows/s, "
         f"peak RSS {summary['median_rss_mb']:,.0f} MB -> {args.results}"

@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from csmetrics import schema
 from csmetrics.demo import commercial, contracts, engagement, ownership, success, support
 from csmetrics.demo.company import build_accounts, build_staff
@@ -123,7 +125,7 @@ def generate(
         "csms": lambda: ownership.csms_columns(hist),
         "assignments": lambda: ownership.assignments_columns(hist),
         "contracts": lambda: contracts.contracts_columns(hist),
-        "users": lambda: users.columns(accts_ids),
+        "users": lambda: users.columns(np.array(accts.ids, dtype=object)),
         "tickets": lambda: ticket_rows,
         "survey_sends": lambda: sends,
         "survey_responses": lambda: responses,
@@ -139,9 +141,6 @@ def generate(
         "costs": lambda: commercial.costs(hist, stream(seed, "costs")),
         "targets": lambda: commercial.targets(hist),
     }
-    import numpy as np
-
-    accts_ids = np.array(accts.ids, dtype=object)
     files: dict[str, tuple[str, ...]] = {}
     rows: dict[str, int] = {}
     small = [t.name for t in schema.TABLES if not t.large]
