@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo
 PYTEST_ARGS ?=
 
-.PHONY: demo test setup dev system-deps lint format bench docs clean
+.PHONY: demo test setup dev system-deps lint format bench bench-quick docs clean
 
 demo: $(VENV)/.installed  ## build the demo company workspace and show its headline KPIs
 	$(BIN)/csmetrics demo $(DEMO_DIR) --force
@@ -48,8 +48,13 @@ format: $(VENV)/.installed-dev
 docs: $(VENV)/.installed  ## regenerate the references generated from code
 	$(BIN)/csmetrics docs --out docs
 
-bench: $(VENV)/.installed-dev  ## import throughput and memory at ~100M events (long)
+bench: $(VENV)/.installed-dev  ## import and adoption benchmarks at ~100M events (long; writes bench/RESULTS.md)
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_adoption.py
+
+bench-quick: $(VENV)/.installed-dev  ## the same benchmarks at ~5-10M events
+	$(BIN)/python bench/bench_import.py --quick
+	$(BIN)/python bench/bench_adoption.py --quick
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache
