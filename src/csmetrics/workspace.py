@@ -145,7 +145,9 @@ class Workspace:
         from csmetrics.engine import rollups as _rollups
         from csmetrics.kpis.rollups import ROLLUPS
 
-        return [_rollups.refresh(self.engine, r, full=full) for r in ROLLUPS]
+        adoption = self.config.adoption
+        preferred = (*adoption.active_event_types, *adoption.key_features)
+        return [_rollups.refresh(self.engine, r, full=full, preferred=preferred) for r in ROLLUPS]
 
     def _after_import(self, table: str) -> None:
         """Keep the rollups of a table fresh after it was imported into.

@@ -66,11 +66,12 @@ def test_refresh_touches_only_the_new_slices(make_ws):
     )
     assert state(ws)[1] == 5
     july = [(a, u, d.isoformat(), t, n) for a, u, d, t, n in rollup_rows(ws)]
+    sign_in = 1 << engine_rollups.codes(ws.engine, "events", "event_type")["sign_in"]
     assert july == [
-        ("A1", "u1", "2026-07-01", "sign_in", 1),
-        ("A1", "u2", "2026-07-02", "sign_in", 1),
-        ("A1", "u3", "2026-07-02", "sign_in", 2),
-        ("A2", "v1", "2026-07-01", "sign_in", 1),
+        ("A1", "u1", "2026-07-01", sign_in, 1),
+        ("A1", "u2", "2026-07-02", sign_in, 1),
+        ("A1", "u3", "2026-07-02", sign_in, 2),
+        ("A2", "v1", "2026-07-01", sign_in, 1),
     ]
 
 
@@ -133,3 +134,74 @@ def test_changing_significant_actions_needs_no_rebuild(make_ws):
     with csmetrics.open(root) as again:
         assert again.kpi("mau", period="2026-07")["value"].tolist() == [2]
         assert state(again) == before
+
+
+def bits(ws) -> dict[str, int]:
+    return engine_rollups.codes(ws.engine, "events", "event_type")
+
+
+def test_one_row_per_user_and_day_with_every_type_in_the_mask(make_ws):
+    ws = make_ws(
+        events=[
+            event("A1", "u1", "2026-07-01 09:00", "page_view"),
+            event("A1", "u1", "2026-07-01 10:00", "sign_in"),
+            event("A1", "u1", "2026-07-01 11:00", "sign_in"),
+            event("A1", "u1", "2026-07-03 11:00", "report_viewed"),
+        ]
+    )
+    b = bits(ws)
+    # types seen get bits, configured ones first (active_event_types, then key_features)
+    assert b == {"sign_in": 0, "report_viewed": 1, "page_view": 2}
+    rows = [(d.isoformat(), t, n) for _, _, d, t, n in rollup_rows(ws)]
+    assert rows == [("2026-07-01", 0b101, 3), ("2026-07-03", 0b010, 1)]
+    month = [r[3:] for r in rollup_rows(ws, USER_MONTH)]
+    assert month == [(0b111, 2, 4)]  # types, active days, events
+
+
+def test_a_new_event_type_gets_the_next_free_bit_incrementally(make_ws):
+    ws = make_ws(events=[event("A1", "u1", "2026-07-01 10:00", "page_view")])
+    before = bits(ws)
+    load(ws, "events", [event("A1", "u2", "2026-07-02 10:00", "exported_csv")])
+    after = bits(ws)
+    assert {k: after[k] for k in before} == before  # existing bits never move
+    assert after["exported_csv"] not in before.values()
+    assert state(ws)[2] == "incremental"
+
+
+def test_types_past_the_last_bit_share_one_and_are_answered_from_raw_events(make_ws):
+    import csmetrics
+
+    many = [event("A1", f"u{i}", "2026-07-01 10:00", f"type_{i:02d}") for i in range(70)]
+    ws = make_ws(events=many)
+    b = bits(ws)
+    assert len(b) == engine_rollups.MAX_CODES
+    uncoded = sorted({f"type_{i:02d}" for i in range(70)} - set(b))
+    assert len(uncoded) == 70 - engine_rollups.MAX_CODES  # these share the other bit
+    # a significant action without a bit of its own: still counted, from the raw events
+    path = ws.root / "csmetrics.yaml"
+    path.write_text(
+        path.read_text("utf-8").replace(
+            "active_event_types: [sign_in, meeting_booked, settings_changed]",
+            f"active_event_types: [{uncoded[0]}, {uncoded[1]}, type_00]",
+        ),
+        "utf-8",
+    )
+    root = ws.root
+    ws.close()
+    with csmetrics.open(root) as again:
+        assert again.kpi("mau", period="2026-07")["value"].tolist() == [3]
+        # a full rebuild gives the configured types bits first: the same answer
+        again.refresh_rollups(full=True)
+        assert {uncoded[0], uncoded[1]} <= set(bits(again))
+        assert again.kpi("mau", period="2026-07")["value"].tolist() == [3]
+
+
+def test_a_rollup_of_an_older_shape_is_rebuilt(make_ws):
+    ws = make_ws(events=[event("A1", "u1", "2026-07-01 10:00")])
+    ws.engine.duckdb.execute(
+        f"CREATE OR REPLACE TABLE {USER_DAY} AS SELECT account_id, user_id, "
+        "event_time::DATE AS day, event_type, count(*) AS events FROM events GROUP BY ALL"
+    ).fetchall()
+    ws.engine.invalidate()
+    assert ws.refresh_rollups()[0].mode == "full"
+    assert ws.kpi("mau", period="2026-07")["value"].tolist() == [1]
