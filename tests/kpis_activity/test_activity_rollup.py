@@ -205,3 +205,63 @@ def test_a_rollup_of_an_older_shape_is_rebuilt(make_ws):
     ws.engine.invalidate()
     assert ws.refresh_rollups()[0].mode == "full"
     assert ws.kpi("mau", period="2026-07")["value"].tolist() == [1]
+
+
+def test_stale_rollups_are_not_read(make_ws):
+    from csmetrics.ingest import load_data
+
+    ws = make_ws(events=[event("A1", "u1", "2026-07-01 10:00")])
+    # events committed, the process dies before the refresh: the rollups are behind
+    load_data(ws.engine, ws.config, "events", [event("A1", "u2", "2026-07-01 11:00")])
+    ws.engine.invalidate()
+    assert not engine_rollups.is_fresh(ws.engine, USER_DAY_ROLLUP)
+    assert ws.kpi("mau", period="2026-07")["value"].tolist() == [2]  # from raw events
+    assert ws.kpi("mau", period="2026-07-01..2026-07-15")["value"].tolist() == [2]
+
+
+def test_raw_event_answers_count_each_user_once(make_ws):
+    import csmetrics
+
+    many = [
+        event("A1", f"u{i}", f"2026-07-0{k + 1} 10:00", f"type_{i:02d}")
+        for i in range(70)
+        for k in range(5)
+    ]
+    # one user active on four days with a rare type: it gets no bit of its own
+    many += [event("A1", "rare", f"2026-07-{d:02d} 10:00", "zz_rare") for d in range(2, 6)]
+    ws = make_ws(events=many)
+    assert "zz_rare" not in bits(ws)
+    path = ws.root / "csmetrics.yaml"
+    path.write_text(
+        path.read_text("utf-8").replace(
+            "active_event_types: [sign_in, meeting_booked, settings_changed]",
+            "active_event_types: [zz_rare]",
+        ),
+        "utf-8",
+    )
+    root = ws.root
+    ws.close()
+    with csmetrics.open(root) as again:
+        assert again.kpi("mau", period="2026-07")["value"].tolist() == [1]
+        assert again.kpi("mau", period="2026-07-02..2026-07-20")["value"].tolist() == [1]
+
+
+def test_refresh_command_catches_up_after_an_interrupted_import(make_ws):
+    import subprocess
+    import sys
+
+    from csmetrics.ingest import load_data
+
+    ws = make_ws(events=[event("A1", "u1", "2026-07-01 10:00")])
+    load_data(ws.engine, ws.config, "events", [event("A1", "u2", "2026-07-02 11:00")])
+    root = ws.root
+    ws.close()
+    cmd = [sys.executable, "-c", "from csmetrics.cli.app import main; main()", "refresh"]
+    done = subprocess.run([*cmd, "-w", str(root)], capture_output=True, text=True, check=True)
+    assert "incremental" in done.stdout and "_rollup_user_day" in done.stdout
+    import csmetrics
+
+    with csmetrics.open(root) as again:
+        assert engine_rollups.is_fresh(again.engine, USER_DAY_ROLLUP)
+    done = subprocess.run([*cmd, "-w", str(root), "--full"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.count(" full ") == 2

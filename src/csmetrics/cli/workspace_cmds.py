@@ -1,4 +1,4 @@
-"""Workspace commands: init, schema, docs."""
+"""Workspace commands: init, schema, docs, refresh."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.table import Table as RichTable
 
 from csmetrics import schema
-from csmetrics.cli.common import console
+from csmetrics.cli.common import DEFAULT_WORKSPACE, WorkspaceOption, console
 from csmetrics.workspace import Workspace
 
 
@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("schema")(show_schema)
     app.command("docs")(write_docs)
+    app.command("refresh")(refresh)
 
 
 def init(
@@ -72,3 +73,29 @@ def write_docs(
     for name, text in generated_docs().items():
         (out / name).write_text(text, "utf-8")
         console.print(f"wrote {out / name}")
+
+
+def refresh(
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild from scratch instead of catching up.")
+    ] = False,
+) -> None:
+    """Bring the derived tables (daily and monthly user activity) up to date with events.
+
+    Imports do this themselves; run it after an interrupted import, or with --full after
+    changing which event types count, so each gets a bit of its own.
+    """
+    import time
+
+    with Workspace.open(workspace) as ws:
+        began = time.perf_counter()
+        results = ws.refresh_rollups(full=full)
+        seconds = time.perf_counter() - began
+    grid = RichTable(header_style="bold")
+    for column in ("table", "mode", "new events", "slices recomputed", "rows"):
+        grid.add_column(column, justify="left" if column in ("table", "mode") else "right")
+    for r in results:
+        grid.add_row(r.name, r.mode, f"{r.new_source_rows:,}", f"{r.slices:,}", f"{r.rows:,}")
+    console.print(grid)
+    console.print(f"refreshed in {seconds:.1f}s")

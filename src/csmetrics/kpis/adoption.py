@@ -103,10 +103,12 @@ def users_in_window(ctx: KpiContext, types: Sequence[str], lo: str, hi: str) -> 
     return j.select("_pi", "account_id", "user_id")
 
 
-def _per_account(ctx: KpiContext, users: ir.Table, name: str) -> ir.Table:
+def _per_account(
+    ctx: KpiContext, users: ir.Table, name: str, types: Sequence[str]
+) -> ir.Table:
     """Distinct users per period and account (the heavy step keyed by a small integer)."""
     # from the month rollup a (period, account, user) comes once: counting rows is enough
-    n = users.count() if reads_month_rollup(ctx) else users.user_id.nunique()
+    n = users.count() if reads_month_rollup(ctx, types) else users.user_id.nunique()
     counted = users.group_by(["_pi", "account_id"]).aggregate(**{name: n})
     return with_periods(ctx, counted)
 
@@ -146,7 +148,8 @@ def active_types(ctx: KpiContext) -> tuple[str, ...]:
 
 def mau_facts(ctx: KpiContext) -> ir.Table:
     """Per period and account: mau (distinct active users in the end month)."""
-    return _per_account(ctx, users_in_window(ctx, active_types(ctx), "end_lo", "end_hi"), "mau")
+    types = active_types(ctx)
+    return _per_account(ctx, users_in_window(ctx, types, "end_lo", "end_hi"), "mau", types)
 
 
 def utilisation_facts(ctx: KpiContext) -> ir.Table:
@@ -162,7 +165,7 @@ def key_feature_facts(ctx: KpiContext) -> ir.Table:
         {
             "mau": mau_facts(ctx),
             "key_users": _per_account(
-                ctx, users_in_window(ctx, key, "end_lo", "end_hi"), "key_users"
+                ctx, users_in_window(ctx, key, "end_lo", "end_hi"), "key_users", key
             ),
             "licenses": licenses_at_end(ctx),
         }

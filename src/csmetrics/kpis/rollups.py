@@ -27,11 +27,11 @@ a read-only copy) the same expression over raw events: the same answer, slower.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import ibis
 
-from csmetrics.engine.rollups import CODES, OTHER_BIT, Rollup
+from csmetrics.engine.rollups import CODES, OTHER_BIT, STATE, Rollup
 from csmetrics.errors import EngineError
 
 if TYPE_CHECKING:
@@ -125,9 +125,40 @@ def month_aligned(ctx: KpiContext) -> bool:
     return all(p.start.day == 1 and p.end.day == 1 for p in ctx.periods)
 
 
-def reads_month_rollup(ctx: KpiContext) -> bool:
-    """``active_days`` answers from the month rollup: one row per account, user and month."""
-    return month_aligned(ctx) and _stored(ctx, USER_MONTH) is not None
+def _fresh(ctx: KpiContext) -> bool:
+    """Both rollups hold every stored event (a crash between an import and its refresh
+    leaves them behind until the next refresh; until then KPIs read raw events)."""
+    state = _stored(ctx, STATE)
+    if state is None:
+        return False
+    recorded = (
+        state.filter(state.name.isin([USER_DAY, USER_MONTH]))
+        .select("source_rows")
+        .to_pyarrow()
+        .column(0)
+        .to_pylist()
+    )
+    if len(recorded) != 2:
+        return False
+    events = ctx.table("events").count().to_pyarrow().as_py()
+    return all(n == events for n in recorded)
+
+
+def rollup_source(ctx: KpiContext, types: Sequence[str]) -> Literal["month", "day", "events"]:
+    """Where ``active_days`` answers from: the month rollup (month-aligned periods), the
+    day rollup, or raw events (no fresh rollups, or a type without a bit of its own)."""
+    codes = _codes(ctx)
+    if not types or not all(t in codes for t in types) or not _fresh(ctx):
+        return "events"
+    if month_aligned(ctx) and _stored(ctx, USER_MONTH) is not None:
+        return "month"
+    return "day" if _stored(ctx, USER_DAY) is not None else "events"
+
+
+def reads_month_rollup(ctx: KpiContext, types: Sequence[str]) -> bool:
+    """``active_days(ctx, types)`` answers from the month rollup: one row per account,
+    user and month, so counting rows counts users."""
+    return rollup_source(ctx, types) == "month"
 
 
 def _codes(ctx: KpiContext) -> dict[str, int]:
@@ -155,16 +186,15 @@ def active_days(ctx: KpiContext, types: Sequence[str]) -> ir.Table:
     if not wanted:
         empty = {"account_id": "string", "user_id": "string", "day": "date"}
         return ibis.memtable({k: [] for k in empty}, schema=empty)
+    source = rollup_source(ctx, wanted)
+    if source == "events":
+        return event_days(ctx.table("events"), wanted)
     codes = _codes(ctx)
-    if not all(t in codes for t in wanted):
-        return event_days(ctx.table("events"), wanted)
     mask = sum(1 << codes[t] for t in wanted)
-    monthly = ctx.table(USER_MONTH) if reads_month_rollup(ctx) else None
-    if monthly is not None:
-        m = monthly.filter((monthly.types & mask) != 0)
+    if source == "month":
+        m = ctx.table(USER_MONTH)
+        m = m.filter((m.types & mask) != 0)
         return m.select("account_id", "user_id", day=m.month)
-    daily = _stored(ctx, USER_DAY)
-    if daily is None:
-        return event_days(ctx.table("events"), wanted)
-    d = daily.filter((daily.types & mask) != 0)
+    d = ctx.table(USER_DAY)
+    d = d.filter((d.types & mask) != 0)
     return d.select("account_id", "user_id", "day")
