@@ -7,9 +7,10 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test setup dev system-deps lint format bench bench-quick docs clean
 
-demo: $(VENV)/.installed  ## build the demo company workspace and show its headline KPIs
+demo: $(VENV)/.installed  ## build the demo company, show its headline KPIs, serve the web app
 	$(BIN)/csmetrics demo $(DEMO_DIR) --force
 	$(BIN)/csmetrics summary --workspace $(DEMO_DIR)
+	$(BIN)/csmetrics serve --workspace $(DEMO_DIR) --demo-users
 
 test: $(VENV)/.installed-dev system-deps  ## set up and run every test
 	$(BIN)/ruff check src tests bench
@@ -31,10 +32,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 
 setup: $(VENV)/.installed-dev  ## create .venv with dev extras
 
-# System packages the tests need; none yet beyond Python. Later suites (browser, Spark)
-# add theirs here so a fresh machine gets them from `make test` alone.
+# System packages the tests need, so a fresh machine gets them from `make test` alone:
+# Chromium for the browser tests (Playwright drives Debian's build).
 system-deps:
-	@true
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench

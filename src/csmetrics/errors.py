@@ -53,3 +53,15 @@ class EngineError(CsMetricsError):
 
 class AccessDenied(CsMetricsError):
     """The current user may not see the requested data."""
+
+
+class CompensationError(CsMetricsError):
+    """A payout cannot be computed as asked (no plan for the period, a CSM not on it)."""
+
+
+class RiskError(CsMetricsError):
+    """A risk evaluation or call to action cannot be done as asked (e.g. closing an unknown CTA)."""
+
+
+class HealthError(CsMetricsError):
+    """A health question cannot be answered as asked (unknown model or account, no history)."""

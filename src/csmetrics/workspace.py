@@ -8,6 +8,7 @@ so no edge reaches past it into the layers below.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from csmetrics import kpis as _kpis
 from csmetrics import schema
 from csmetrics.config import CONFIG_FILENAME, Config, default_config_text, load_config
 from csmetrics.engine import Engine
-from csmetrics.errors import WorkspaceError
+from csmetrics.errors import KpiError, WorkspaceError
 from csmetrics.ingest import ImportReport, import_files, load_data
 
 if TYPE_CHECKING:
@@ -26,8 +27,14 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from ibis.expr.types import Table as IbisTable
 
+    from csmetrics.compensation import CompRun, Statement
     from csmetrics.engine.rollups import RefreshResult
+    from csmetrics.forecasting import QuarterRenewals
+    from csmetrics.health import Backtest, Explanation, Quadrant
     from csmetrics.periods import Period
+    from csmetrics.risk import CtaRefresh, Evaluation
+    from csmetrics.scorecards import Scorecard
+    from csmetrics.scorecards.fair import FairComparison
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -257,6 +264,280 @@ class Workspace:
     def summary(self) -> _kpis.Summary:
         """Headline numbers: ARR today, retention over the last complete quarter, ARR by tier."""
         return _kpis.headline(self.engine, self.config, self.as_of())
+
+    # -- scorecards and forecasts ------------------------------------------------------
+
+    def targets(
+        self,
+        by: str = "csm",
+        period: str | Period | None = None,
+        kpis: Sequence[str] | None = None,
+        preset: str | None = None,
+    ) -> pd.DataFrame:
+        """Targets per group for a period with their source (table, config, derived,
+        default); ``kpis`` default to the preset's. Derived ones show their parts."""
+        from csmetrics import scorecards
+
+        (resolved,) = self.periods(period)
+        names = list(kpis) if kpis else list(scorecards.resolve_preset(self.config, preset).names)
+        return scorecards.targets_for(self.engine, self.config, names, by, resolved)
+
+    def scorecard(
+        self,
+        csm: str | None = None,
+        team: str | None = None,
+        company: bool = False,
+        period: str | Period | None = None,
+        preset: str | None = None,
+    ) -> Scorecard:
+        """A scorecard: ``ws.scorecard(csm="C07", period="2026-Q3")``, ``team="Scale"``
+        or ``company=True``; ``preset`` early, growth, late (default from config)."""
+        from csmetrics import scorecards
+
+        chosen = [g for g, on in (("csm", csm), ("team", team), ("company", company)) if on]
+        if len(chosen) != 1:
+            raise KpiError("a scorecard is for one of: a csm, a team or the company")
+        (resolved,) = self.periods(period)
+        grain = chosen[0]
+        subject = csm if grain == "csm" else team
+        return scorecards.build(self.engine, self.config, grain, subject, resolved, preset)  # type: ignore[arg-type]
+
+    def fair_comparison(self, period: str | Period | None = None) -> FairComparison:
+        """Each CSM's logo retention against what their book on day one predicted."""
+        from csmetrics.scorecards.fair import compare
+
+        (resolved,) = self.periods(period)
+        return compare(self.engine, self.config, resolved)
+
+    def renewal_forecasts(self, quarter: str | Period | None = None) -> QuarterRenewals:
+        """Every renewal of a quarter: the CSM's forecast, the model's, the outcome."""
+        from csmetrics import forecasting
+
+        (resolved,) = self.periods(quarter)
+        return forecasting.quarter_renewals(self.engine, self.config, resolved)
+
+    def forecast_accuracy(
+        self, quarter: str | Period | None = None, renewals: QuarterRenewals | None = None
+    ) -> pd.DataFrame:
+        """Per CSM: Brier score, forecast vs model vs actual logo retention for the quarter."""
+        from csmetrics import forecasting
+
+        return forecasting.accuracy(renewals or self.renewal_forecasts(quarter))
+
+    # -- health ----------------------------------------------------------------------
+
+    def _health_day(self, period: str | Period | date | None) -> date | None:
+        """The day a health question is about: a period's last day; None = the as-of day."""
+        if period is None or isinstance(period, date):
+            return period
+        (resolved,) = self.periods(period)
+        return resolved.last_day
+
+    def health_scores(
+        self,
+        period: str | Period | date | None = None,
+        by: str = "account",
+        model: str | None = None,
+    ) -> pd.DataFrame:
+        """Health scores (0-100, higher is healthier) on a period's last day (default: the
+        as-of day): per account with band, change vs the previous month end, trend and why;
+        by csm/team/tier/segment/company: mean score, accounts and ARR per band."""
+        from csmetrics import health
+
+        day = self._health_day(period)
+        return health.health_table(self.engine, self.config, day, model, by).frame
+
+    def health_history(
+        self, account_id: str | None = None, model: str | None = None
+    ) -> pd.DataFrame:
+        """Every kept score (each month end and the as-of day), optionally of one account."""
+        from csmetrics import health
+
+        return health.history(self.engine, self.config, model, account_id)
+
+    def explain_health(
+        self,
+        account_id: str,
+        as_of: str | Period | date | None = None,
+        model: str | None = None,
+    ) -> Explanation:
+        """One account's score measure by measure: raw value, points, weight, contribution."""
+        from csmetrics import health
+
+        return health.explain(self.engine, self.config, account_id, self._health_day(as_of), model)
+
+    def quadrant(self, period: str | Period | date | None = None, by: str = "company") -> Quadrant:
+        """Outcome vs experience quadrants: accounts and ARR per quadrant, and the movement
+        since the end of the previous quarter."""
+        from csmetrics import health
+
+        return health.quadrant(self.engine, self.config, self._health_day(period), by)
+
+    def health_backtest(
+        self,
+        model: str | None = None,
+        horizon_months: int | None = None,
+        cutoff: date | str | None = None,
+    ) -> Backtest:
+        """How well a health model's score predicted churn at each renewal in history."""
+        from csmetrics import health
+        from csmetrics.errors import HealthError
+
+        if isinstance(cutoff, str):
+            try:
+                cutoff = date.fromisoformat(cutoff)
+            except ValueError:
+                raise HealthError(f"cut-off {cutoff!r} is not a date like 2025-10-31") from None
+        return health.backtest(self.engine, self.config, model, horizon_months, cutoff)
+
+    # -- risk ------------------------------------------------------------------------
+
+    def risk_days(
+        self,
+        as_of: date | str | None = None,
+        period: str | Period | None = None,
+        every: str | None = None,
+        start: str | Period | None = None,
+        end: str | Period | None = None,
+    ) -> list[date]:
+        """The days risks are judged on: ``as_of``, or the last day of each period asked
+        for, or (nothing given) the latest day the data covers."""
+        from csmetrics.errors import RiskError
+
+        if as_of is not None:
+            if period is not None or every is not None:
+                raise RiskError("give either an as-of day or a period, not both")
+            try:
+                return [as_of if isinstance(as_of, date) else date.fromisoformat(as_of)]
+            except ValueError:
+                raise RiskError(f"as-of day {as_of!r} is not a date like 2026-10-31") from None
+        if period is None and every is None:
+            return [self.as_of()]
+        return [p.last_day for p in self.periods(period, every, start, end)]
+
+    def evaluate_risks(
+        self,
+        as_of: date | str | None = None,
+        period: str | Period | None = None,
+        every: str | None = None,
+        start: str | Period | None = None,
+        end: str | Period | None = None,
+    ) -> Evaluation:
+        """Judge every risk rule (``risk:``) for every paying account on the day(s) asked."""
+        from csmetrics import risk
+
+        days = self.risk_days(as_of, period, every, start, end)
+        self._keep_health_current(self.config.risk.rules.renewal_red_health.health_model)
+        return risk.evaluate(self.engine, self.config, days)
+
+    def _keep_health_current(self, model: str | None = None) -> None:
+        """Score health before a rule or a model reads the stored scores (a no-op when
+        they are current: once per data version; in memory on a read-only store)."""
+        from csmetrics import health
+        from csmetrics.errors import HealthError
+
+        name = model or self.config.health.default_model
+        if name not in self.config.health.models:
+            return  # the reader says no scores of that model are stored
+        # nothing to score yet: the reader then reports the scores as missing
+        with contextlib.suppress(HealthError):
+            health.open_book(self.engine, self.config, name)
+
+    def risks(
+        self,
+        as_of: date | str | None = None,
+        period: str | Period | None = None,
+        every: str | None = None,
+        start: str | Period | None = None,
+        end: str | Period | None = None,
+        csm: str | None = None,
+        rule: str | None = None,
+    ) -> pd.DataFrame:
+        """The at-risk list: one row per account and firing rule, with the reason.
+
+        ``ws.risks()`` judges the latest day of data; ``as_of="2026-06-30"`` or
+        ``period="2026-Q2"`` (its last day) another; ``csm``/``rule`` narrow it.
+        """
+        return self.evaluate_risks(as_of, period, every, start, end).only(csm, rule).signals
+
+    def at_risk_arr(
+        self,
+        by: str = "company",
+        as_of: date | str | None = None,
+        period: str | Period | None = None,
+        every: str | None = None,
+        start: str | Period | None = None,
+        end: str | Period | None = None,
+        csm: str | None = None,
+        rule: str | None = None,
+    ) -> pd.DataFrame:
+        """At-risk accounts and ARR by csm, team, tier, segment, account or company
+        (``csm``: that CSM's book only; ``rule``: at risk by that rule only)."""
+        from csmetrics import risk
+
+        evaluation = self.evaluate_risks(as_of, period, every, start, end)
+        return risk.at_risk(evaluation.only(csm, rule), by)
+
+    def refresh_ctas(self, as_of: date | str | None = None) -> CtaRefresh:
+        """Open, keep and close calls to action from the rules judged on ``as_of``."""
+        from csmetrics import risk
+
+        (day,) = self.risk_days(as_of)
+        self._keep_health_current(self.config.risk.rules.renewal_red_health.health_model)
+        return risk.refresh(self.engine, self.config, day)
+
+    def ctas(
+        self, csm: str | None = None, status: str = "open", account: str | None = None
+    ) -> pd.DataFrame:
+        """Calls to action (open ones by default), most urgent first."""
+        from csmetrics import risk
+
+        return risk.listing(self.engine, status=status, csm=csm, account=account)
+
+    def close_cta(
+        self, cta_id: str, outcome: str, by: str | None = None, on: date | None = None
+    ) -> None:
+        """Close a call to action with its outcome (``by``: who, default the owner)."""
+        from csmetrics import risk
+
+        risk.close(self.engine, cta_id, outcome, by=by, on=on)
+
+    # -- compensation ----------------------------------------------------------------
+
+    def comp_statements(
+        self, period: str | Period, plan: str | None = None, csms: Sequence[str] | None = None
+    ) -> list[Statement]:
+        """Payout statements for a period: one plan or every plan paying per its kind."""
+        from csmetrics import compensation
+
+        (resolved,) = self.periods(period)
+        return compensation.statements(self.engine, self.config, resolved, plan, csms)
+
+    def comp_statement(
+        self, csm_id: str, period: str | Period, plan: str | None = None
+    ) -> Statement:
+        """One CSM's payout statement: ``ws.comp_statement("C07", "2026-Q3")``."""
+        from csmetrics.errors import CompensationError
+
+        found = self.comp_statements(period, plan, [csm_id])
+        if len(found) > 1:
+            plans = ", ".join(s.plan_id for s in found)
+            raise CompensationError(f"{csm_id} is on plans {plans}; choose one with plan=")
+        return found[0]
+
+    def comp_run(
+        self, period: str | Period, out_dir: Path | str | None = None, plan: str | None = None
+    ) -> CompRun:
+        """Write every statement of the period: statements.csv and one HTML page per CSM.
+
+        Default folder: ``<workspace>/comp/<period>/``, replaced as a whole (atomically).
+        """
+        from csmetrics import compensation
+
+        (resolved,) = self.periods(period)
+        statements = self.comp_statements(resolved, plan)
+        target = Path(out_dir) if out_dir is not None else self.root / "comp" / resolved.label
+        return compensation.write_run(statements, target, self.config.company.name)
 
 
 def open(root: Path | str, *, read_only: bool = False) -> Workspace:

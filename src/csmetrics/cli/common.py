@@ -60,11 +60,20 @@ def _cell(value: Any) -> str:
 
 def rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
     table = Table(title=title, header_style="bold", show_lines=False)
-    for column in frame.columns:
+    cells = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    for i, column in enumerate(frame.columns):
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
+        # a narrow terminal shrinks columns; never below a readable width (ids, names,
+        # numbers stay whole; the table gets wider than the terminal instead)
+        longest = max((len(row[i]) for row in cells), default=0)
+        table.add_column(
+            str(column),
+            justify="right" if numeric else "left",
+            min_width=min(max(longest, 4), 16),
+            no_wrap=numeric,
+        )
+    for row in cells:
+        table.add_row(*row)
     return table
 
 

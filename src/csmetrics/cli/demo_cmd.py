@@ -20,7 +20,9 @@ from rich.table import Table as RichTable
 
 from csmetrics import schema
 from csmetrics.cli.common import console, err_console
+from csmetrics.config import CONFIG_FILENAME
 from csmetrics.demo import DemoManifest, check_parameters, default_end_date, generate
+from csmetrics.demo.workspace_config import demo_config_text
 from csmetrics.ingest import ImportReport
 from csmetrics.workspace import Workspace
 
@@ -78,7 +80,10 @@ def demo(
     began = time.perf_counter()
     end = end_date.date() if end_date else default_end_date()
     check_parameters(accounts, months, events_scale, end)
-    with Workspace.init(directory, force=force) as ws:
+    Workspace.init(directory, force=force).close()
+    # The demo's own csmetrics.yaml (the default plus its pay plans), validated on open.
+    (directory / CONFIG_FILENAME).write_text(demo_config_text(), "utf-8")
+    with Workspace.open(directory) as ws:
         manifest = _generate(
             directory / SOURCE_FOLDER,
             accounts=accounts,

@@ -10,8 +10,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from csmetrics.config.compensation import CompensationConfig
+from csmetrics.config.health import HealthConfig, QuadrantConfig, check_quadrant
+from csmetrics.config.risk import RiskConfig
+from csmetrics.config.scorecards import (
+    FairComparisonConfig,
+    ForecastsConfig,
+    ScorecardsConfig,
+    TargetsConfig,
+)
+from csmetrics.config.web import WebConfig
 from csmetrics.schema import table, table_names
 
 
@@ -114,6 +131,15 @@ class Config(Section):
     onboarding: OnboardingConfig = Field(default_factory=OnboardingConfig)
     support: SupportConfig = Field(default_factory=SupportConfig)
     advocacy: AdvocacyConfig = Field(default_factory=AdvocacyConfig)
+    targets: TargetsConfig = Field(default_factory=TargetsConfig)
+    scorecards: ScorecardsConfig = Field(default_factory=ScorecardsConfig)
+    fair_comparison: FairComparisonConfig = Field(default_factory=FairComparisonConfig)
+    forecasts: ForecastsConfig = Field(default_factory=ForecastsConfig)
+    compensation: CompensationConfig = Field(default_factory=CompensationConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
+    quadrant: QuadrantConfig = Field(default_factory=QuadrantConfig)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -122,3 +148,12 @@ class Config(Section):
         if isinstance(data, dict) and isinstance(data.get("engine"), str):
             data = {**data, "engine": {"backend": data["engine"]}}
         return data
+
+    @field_validator("quadrant")
+    @classmethod
+    def _quadrant_measures(cls, value: QuadrantConfig, info: ValidationInfo) -> QuadrantConfig:
+        """The quadrant names measures of a health model: check them against it."""
+        health = info.data.get("health")
+        if health is not None:
+            check_quadrant(health, value)
+        return value

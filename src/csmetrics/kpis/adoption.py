@@ -103,9 +103,7 @@ def users_in_window(ctx: KpiContext, types: Sequence[str], lo: str, hi: str) -> 
     return j.select("_pi", "account_id", "user_id")
 
 
-def _per_account(
-    ctx: KpiContext, users: ir.Table, name: str, types: Sequence[str]
-) -> ir.Table:
+def _per_account(ctx: KpiContext, users: ir.Table, name: str, types: Sequence[str]) -> ir.Table:
     """Distinct users per period and account (the heavy step keyed by a small integer)."""
     # from the month rollup a (period, account, user) comes once: counting rows is enough
     n = users.count() if reads_month_rollup(ctx, types) else users.user_id.nunique()
@@ -178,13 +176,67 @@ def key_feature_facts(ctx: KpiContext) -> ir.Table:
     )
 
 
+def stored_targets(ctx: KpiContext, kpis: Sequence[str], grain: str) -> ir.Table:
+    """kpi, grain_id, period, target, source: the targets set for ``kpis`` at ``grain``.
+
+    In order of precedence (the first that sets a kpi, id and period wins): the
+    ``targets`` table, then ``targets.values`` in config, then, for the company's MAU,
+    ``adoption.mau_targets``. Ids are csm_id, team name or ``all`` (company); periods
+    are labels (``2026-Q3``) compared as written.
+    """
+    t = ctx.table("targets")
+    table_rows = t.filter(t.kpi.isin(list(kpis)), t.grain == grain).select(
+        kpi=t.kpi.cast("string"),
+        grain_id=t.grain_id.cast("string"),
+        period=t.period.cast("string"),
+        target=t.target.cast("float64"),
+        source=ibis.literal("table", "string"),
+    )
+    configured: dict[tuple[str, str, str], tuple[float, str]] = {}
+    for row in ctx.config.targets.values:
+        if row.kpi in kpis and row.grain == grain:
+            configured.setdefault((row.kpi, row.id, row.period), (row.target, "config"))
+    if grain == "company" and "mau" in kpis:
+        for label, value in ctx.config.adoption.mau_targets.items():
+            configured.setdefault(
+                ("mau", "all", str(label)), (float(value), "adoption.mau_targets")
+            )
+    if not configured:
+        return table_rows
+    keys = list(configured)
+    conf = ibis.memtable(
+        {
+            "kpi": [k[0] for k in keys],
+            "grain_id": [k[1] for k in keys],
+            "period": [k[2] for k in keys],
+            "target": [configured[k][0] for k in keys],
+            "source": [configured[k][1] for k in keys],
+        },
+        schema={
+            "kpi": "string",
+            "grain_id": "string",
+            "period": "string",
+            "target": "float64",
+            "source": "string",
+        },
+    )
+    conf = conf.anti_join(
+        table_rows,
+        [
+            conf.kpi == table_rows.kpi,
+            conf.grain_id == table_rows.grain_id,
+            conf.period == table_rows.period,
+        ],
+    )
+    return ibis.union(table_rows, conf)
+
+
 def target_facts(ctx: KpiContext) -> ir.Table:
     """Per period and account: mau, and the MAU target of the account's group in this grain.
 
-    Targets: the ``targets`` table (kpi ``mau``; grain csm -> the owner's csm_id, team
-    -> the owner's team, company -> ``all``) and, for the company, ``adoption.mau_targets``
-    (the table wins for the same period). Every row of a group carries its target,
-    and the measure takes it once (max), not summed over accounts.
+    Targets come from ``stored_targets`` (kpi ``mau``; grain csm -> the owner's csm_id,
+    team -> the owner's team, company -> ``all``). Every row of a group carries its
+    target, and the measure takes it once (max), not summed over accounts.
     """
     from csmetrics.kpis.grains import owners
 
@@ -203,29 +255,8 @@ def target_facts(ctx: KpiContext) -> ir.Table:
             facts = facts.rename(_gid="_team")
         else:
             facts = facts.rename(_gid="_csm")
-    t = ctx.table("targets")
-    stored = t.filter(t.kpi == "mau", t.grain == grain).select(
-        _tid=t.grain_id.cast("string"),
-        _tperiod=t.period.cast("string"),
-        target=t.target.cast("float64"),
-    )
-    configured = dict(ctx.config.adoption.mau_targets)
-    if grain == "company" and configured:
-        conf = ibis.memtable(
-            {
-                "_tid": ["all"] * len(configured),
-                "_tperiod": list(configured),
-                "target": [float(v) for v in configured.values()],
-            },
-            schema={"_tid": "string", "_tperiod": "string", "target": "float64"},
-        )
-        conf = conf.anti_join(stored, [conf._tid == stored._tid, conf._tperiod == stored._tperiod])
-        conf = conf.select(
-            _tid=conf._tid.cast("string"),
-            _tperiod=conf._tperiod.cast("string"),
-            target=conf.target.cast("float64"),
-        )
-        stored = ibis.union(stored, conf)
+    t = stored_targets(ctx, ("mau",), grain)
+    stored = t.select(_tid="grain_id", _tperiod="period", target="target")
     j = facts.left_join(stored, [facts._gid == stored._tid, facts.period == stored._tperiod])
     return j.select(*PERIOD_COLUMNS, "account_id", "mau", "target")
 

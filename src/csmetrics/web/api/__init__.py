@@ -1,0 +1,1 @@
+"""The JSON API: every page's data under /api/, with the same access rules."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the web app's state (run by ``StateStore.migrate`` at start)."""

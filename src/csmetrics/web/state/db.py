@@ -1,0 +1,84 @@
+"""The state store: a SQLAlchemy engine (SQLite by default, PostgreSQL by URL) kept at
+the latest schema by Alembic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from csmetrics.config import Config
+from csmetrics.errors import WorkspaceError
+
+STATE_FILE = "web.sqlite"
+
+
+def state_url(root: Path, config: Config) -> str:
+    """``web.database_url``, or the SQLite file beside the workspace's config."""
+    return config.web.database_url or f"sqlite:///{(root / STATE_FILE).resolve()}"
+
+
+class StateStore:
+    """Users, sessions, forecasts, saved views and the audit log (``state.models``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        sqlite = url.startswith("sqlite")
+        self.engine: Engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30} if sqlite else {},
+        )
+        if sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def for_workspace(cls, root: Path, config: Config, *, migrate: bool = True) -> StateStore:
+        store = cls(state_url(root, config))
+        if migrate:
+            store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        """``alembic upgrade head`` on this store (the migrations ship inside the package)."""
+        cfg = AlembicConfig()
+        cfg.set_main_option(
+            "script_location", str(resources.files("csmetrics.web").joinpath("migrations"))
+        )
+        try:
+            with self.engine.begin() as connection:
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+        except SQLAlchemyError as exc:
+            raise WorkspaceError(
+                f"web state {self.safe_url}: cannot migrate: {str(exc).splitlines()[0]}"
+            ) from None
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back on an error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
