@@ -58,6 +58,20 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def money(value: object) -> str:
+    """1,234.50; empty for null."""
+    if value is None or value != value:  # null or NaN
+        return ""
+    return f"{float(value):,.2f}"  # type: ignore[arg-type]
+
+
+def percent(value: object) -> str:
+    """A ratio as 12.3%; "n/a" for null (a ratio with nothing to divide by)."""
+    if value is None or value != value:  # null or NaN
+        return "n/a"
+    return f"{100 * float(value):.1f}%"  # type: ignore[arg-type]
+
+
 def rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
     table = Table(title=title, header_style="bold", show_lines=False)
     cells = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]

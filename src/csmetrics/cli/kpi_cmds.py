@@ -21,6 +21,8 @@ from csmetrics.cli.common import (
     console,
     emit,
     err_console,
+    money,
+    percent,
     rich_table,
 )
 from csmetrics.workspace import Workspace
@@ -137,12 +139,12 @@ def summary(workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     head = RichTable(title=f"{company}: headline on {s.as_of.isoformat()}", header_style="bold")
     head.add_column("KPI")
     head.add_column("value", justify="right")
-    head.add_row(f"ARR ({currency})", _money(s.arr))
-    head.add_row(f"MRR ({currency})", _money(s.mrr))
+    head.add_row(f"ARR ({currency})", money(s.arr))
+    head.add_row(f"MRR ({currency})", money(s.mrr))
     head.add_row("Active accounts", f"{s.active_accounts:,}")
-    head.add_row(f"Logo retention {s.quarter.label}", _percent(s.logo_retention))
-    head.add_row(f"GRR {s.quarter.label}", _percent(s.grr))
-    head.add_row(f"NRR {s.quarter.label}", _percent(s.nrr))
+    head.add_row(f"Logo retention {s.quarter.label}", percent(s.logo_retention))
+    head.add_row(f"GRR {s.quarter.label}", percent(s.grr))
+    head.add_row(f"NRR {s.quarter.label}", percent(s.nrr))
     console.print(head)
 
     trend = RichTable(title="Retention by quarter", header_style="bold")
@@ -151,10 +153,10 @@ def summary(workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     for row in s.retention_by_quarter.itertuples(index=False):
         trend.add_row(
             row.period,
-            _money(row.arr),
-            _percent(row.logo_retention),
-            _percent(row.grr),
-            _percent(row.nrr),
+            money(row.arr),
+            percent(row.logo_retention),
+            percent(row.grr),
+            percent(row.nrr),
         )
     console.print(trend)
 
@@ -163,7 +165,7 @@ def summary(workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     tiers.add_column(f"ARR ({currency})", justify="right")
     tiers.add_column("share", justify="right")
     for row in s.arr_by_tier.itertuples(index=False):
-        tiers.add_row(str(row.tier), _money(row.arr), _percent(row.arr / s.arr if s.arr else None))
+        tiers.add_row(str(row.tier), money(row.arr), percent(row.arr / s.arr if s.arr else None))
     console.print(tiers)
 
 
@@ -207,7 +209,7 @@ def _shaped(
         return shown
     shown = shown.drop(columns=["period_start", "period_end"], errors="ignore")
     for column, unit in (units or {}).items():
-        render = {"ratio": _percent, "money": _money}.get(unit)
+        render = {"ratio": percent, "money": money}.get(unit)
         if render is not None:
             shown[column] = shown[column].map(render)
     return shown
@@ -231,15 +233,3 @@ def _emit(frame: pd.DataFrame, fmt: OutputFormat, output: Path | None, title: st
 
 
 _NUMERIC = {"value", "numerator", "denominator", *BRIDGE_MONEY}
-
-
-def _money(value: object) -> str:
-    if value is None or value != value:  # null or NaN
-        return ""
-    return f"{float(value):,.2f}"  # type: ignore[arg-type]
-
-
-def _percent(value: object) -> str:
-    if value is None or value != value:  # null or NaN
-        return "n/a"
-    return f"{100 * float(value):.1f}%"  # type: ignore[arg-type]

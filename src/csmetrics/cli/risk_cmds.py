@@ -25,6 +25,8 @@ from csmetrics.cli.common import (
     console,
     emit,
     err_console,
+    money,
+    percent,
     rich_table,
 )
 from csmetrics.cli.kpi_cmds import EveryOption, FromOption, PeriodOption, ToOption
@@ -243,7 +245,7 @@ def risks(
             accounts = frame.drop_duplicates(["as_of", "account_id"])
             title = (
                 f"At-risk accounts on {days}: {len(accounts):,} accounts, "
-                f"{_money(accounts['arr'].sum())} {currency} ARR"
+                f"{money(accounts['arr'].sum())} {currency} ARR"
             )
             _emit_table(_signal_view(frame, len(evaluation.days) > 1), output, title)
         else:
@@ -268,7 +270,7 @@ def _signal_view(frame: pd.DataFrame, dated: bool) -> pd.DataFrame:
             "account": frame["account_name"],
             "tier": frame["tier"],
             "owner": frame["csm_name"].fillna(frame["csm_id"]).fillna(""),
-            "ARR": frame["arr"].map(_money),
+            "ARR": frame["arr"].map(money),
             "renewal": [
                 "" if pd.isna(d) else f"{_iso(r)} ({int(d)} d)"
                 for r, d in zip(frame["renewal_date"], frame["days_to_renewal"], strict=True)
@@ -290,8 +292,8 @@ def _at_risk_view(frame: pd.DataFrame, dated: bool) -> pd.DataFrame:
     else:
         view["as_of"] = view["as_of"].map(_iso)
     for column in ("arr", "at_risk_arr", "high_risk_arr"):
-        view[column] = view[column].map(_money)
-    view["at_risk_share"] = view["at_risk_share"].map(_percent)
+        view[column] = view[column].map(money)
+    view["at_risk_share"] = view["at_risk_share"].map(percent)
     return view
 
 
@@ -345,15 +347,3 @@ def _iso(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
         return ""
     return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def _money(value: object) -> str:
-    if value is None or value != value:  # null or NaN
-        return ""
-    return f"{float(value):,.2f}"  # type: ignore[arg-type]
-
-
-def _percent(value: object) -> str:
-    if value is None or value != value:  # null or NaN
-        return "n/a"
-    return f"{100 * float(value):.1f}%"  # type: ignore[arg-type]

@@ -41,6 +41,37 @@ TERMS: dict[str, tuple[str, ...] | None] = {
 }
 
 
+def with_successors(
+    terms: ir.Table, contracts: ir.Table, term_end: str, grace_days: int
+) -> ir.Table:
+    """``terms`` (contracts: contract_id, account_id, product, start_date, and the day
+    the term ends in column ``term_end``) left-joined to the contracts that renew them.
+
+    A successor is another contract of the same account and product that starts after
+    the term started, no later than ``grace_days`` after it ends, and runs past its
+    end. Successor columns: _id, _account, _product, _start, _end (null when none).
+    """
+    nxt = contracts.select(
+        _id="contract_id",
+        _account="account_id",
+        _product="product",
+        _start="start_date",
+        _end="end_date",
+    )
+    ends = terms[term_end]
+    return terms.left_join(
+        nxt,
+        [
+            nxt._account == terms.account_id,
+            nxt._product == terms.product,
+            nxt._id != terms.contract_id,
+            nxt._start > terms.start_date,
+            nxt._start <= ends + ibis.interval(days=grace_days),
+            nxt._end.isnull() | (nxt._end > ends),
+        ],
+    )
+
+
 def renewal_facts(ctx: KpiContext, terms: tuple[str, ...] | None = None) -> ir.Table:
     """Per period and due contract: due (1), renewed (0/1), due_arr, renewed_arr."""
     periods = ctx.periods_table()
@@ -48,24 +79,8 @@ def renewal_facts(ctx: KpiContext, terms: tuple[str, ...] | None = None) -> ir.T
     if terms is not None:
         c = c.filter(c.billing_term.isin(terms))
     due = periods.join(c, [c.end_date > periods.period_start, c.end_date <= periods.period_end])
-    nxt = ctx.table("contracts").select(
-        _id="contract_id",
-        _account="account_id",
-        _product="product",
-        _start="start_date",
-        _end="end_date",
-    )
-    grace = ibis.interval(days=ctx.config.revenue.renewal_grace_days)
-    matched = due.left_join(
-        nxt,
-        [
-            nxt._account == due.account_id,
-            nxt._product == due.product,
-            nxt._id != due.contract_id,
-            nxt._start > due.start_date,
-            nxt._start <= due.end_date + grace,
-            nxt._end.isnull() | (nxt._end > due.end_date),
-        ],
+    matched = with_successors(
+        due, ctx.table("contracts"), "end_date", ctx.config.revenue.renewal_grace_days
     )
     per_contract = matched.group_by(
         [*PERIOD_COLUMNS, "contract_id", "account_id", "currency", "arr", "billing_term"]

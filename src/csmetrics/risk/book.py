@@ -22,6 +22,7 @@ import ibis
 
 from csmetrics.kpis.contracts import arr_at_bounds, effective_contracts, first_paid_start
 from csmetrics.kpis.grains import owners
+from csmetrics.kpis.renewals import with_successors
 from csmetrics.periods import Period
 from csmetrics.risk.context import ONE_DAY
 
@@ -70,24 +71,8 @@ def renewal_dates(ctx: RiskContext) -> ir.Table:
             c.term_end > days.as_of,
         ],
     )
-    nxt = ctx.table("contracts").select(
-        _id="contract_id",
-        _account="account_id",
-        _product="product",
-        _start="start_date",
-        _end="end_date",
-    )
-    grace = ibis.interval(days=ctx.config.revenue.renewal_grace_days)
-    matched = active.left_join(
-        nxt,
-        [
-            nxt._account == active.account_id,
-            nxt._product == active.product,
-            nxt._id != active.contract_id,
-            nxt._start > active.start_date,
-            nxt._start <= active.term_end + grace,
-            nxt._end.isnull() | (nxt._end > active.term_end),
-        ],
+    matched = with_successors(
+        active, ctx.table("contracts"), "term_end", ctx.config.revenue.renewal_grace_days
     )
     per_term = matched.group_by(["as_of", "account_id", "contract_id", "term_end"]).aggregate(
         successors=matched._id.count()
