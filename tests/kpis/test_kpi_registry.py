@@ -115,3 +115,14 @@ def test_docs_kpis_md_is_generated_from_the_registry_and_current():
     for k in kpis.all_kpis():
         assert f"### `{k.name}`: {k.title}" in text
         assert k.formula in text and k.example in text
+
+
+def test_nps_is_a_ratio_shown_as_points():
+    from csmetrics.cli.common import percent, points
+    from csmetrics.kpis import get
+
+    nps = get("nps")
+    assert (nps.unit, nps.display_unit) == ("ratio", "points")  # stored -1..1, shown -100..100
+    assert get("logo_retention").display_unit == "ratio"
+    assert (points(0.25), points(-0.0625), points(None)) == ("+25.0", "-6.2", "n/a")
+    assert percent(0.25) == "25.0%"

@@ -72,6 +72,13 @@ def percent(value: object) -> str:
     return f"{100 * float(value):.1f}%"  # type: ignore[arg-type]
 
 
+def points(value: object) -> str:
+    """A ratio shown on a -100..100 scale, signed: NPS +24.2; "n/a" for null."""
+    if value is None or value != value:  # null or NaN
+        return "n/a"
+    return f"{100 * float(value):+.1f}"  # type: ignore[arg-type]
+
+
 def rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
     table = Table(title=title, header_style="bold", show_lines=False)
     cells = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]

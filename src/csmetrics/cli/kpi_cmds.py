@@ -23,6 +23,7 @@ from csmetrics.cli.common import (
     err_console,
     money,
     percent,
+    points,
     rich_table,
 )
 from csmetrics.workspace import Workspace
@@ -72,7 +73,7 @@ def kpi(
     definition = kpis.get(name)
     with Workspace.open(workspace, read_only=True) as ws:
         frame = ws.kpi(name, by=by, period=period, every=every, start=start, end=end)
-    shown = _shaped(frame, fmt, {"value": definition.unit, **_parts(definition)})
+    shown = _shaped(frame, fmt, {"value": definition.display_unit, **_parts(definition)})
     _emit(shown, fmt, output, f"{definition.title} by {by}")
 
 
@@ -209,7 +210,7 @@ def _shaped(
         return shown
     shown = shown.drop(columns=["period_start", "period_end"], errors="ignore")
     for column, unit in (units or {}).items():
-        render = {"ratio": percent, "money": money}.get(unit)
+        render = {"ratio": percent, "points": points, "money": money}.get(unit)
         if render is not None:
             shown[column] = shown[column].map(render)
     return shown

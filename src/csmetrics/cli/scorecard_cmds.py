@@ -169,8 +169,9 @@ def _render_card(out: Console, card: Scorecard) -> None:
     columns += [f"interval ({card.confidence:.0%})", "n", "rank", trend, "weight"]
     grid = _grid(title, columns, left=("KPI", trend))
     labels = card.trend_labels
+    shown = {k.name: k.display_unit for k in card.preset.kpis}
     for row in card.lines.to_dict("records"):
-        unit = row["unit"]
+        unit = shown.get(row["kpi"], row["unit"])
         parts = ""
         if _num(row["denominator"]) is not None:
             top = _fmt(row["numerator"], row["parts"])
@@ -226,7 +227,7 @@ def _members_table(card: Scorecard) -> Table:
     member = card.member_grain or ""
     columns = ["rank", member, "accounts", *card.preset.names, "score"]
     grid = _grid(f"{kind}, ranked by score", columns, left=(member,))
-    units = {k.name: k.unit for k in card.preset.kpis}
+    units = {k.name: k.display_unit for k in card.preset.kpis}
     for member in card.members.to_dict("records"):
         cells = []
         for kpi in card.preset.names:
@@ -408,6 +409,8 @@ def _fmt(value: Any, unit: str) -> str:
         return "n/a"
     if unit == "ratio":
         return _pct(number)
+    if unit == "points":
+        return f"{100 * number:+.1f}"
     if unit == "money":
         return f"{number:,.0f}"
     if unit == "days":
@@ -462,6 +465,10 @@ def _trend(values: list[Any], unit: str, direction: str) -> str:
     change = numbers[-1] - numbers[-2]
     better = change > 0 if direction == "higher" else change < 0
     style = "green" if better else "red" if change else "dim"
-    shown = {"ratio": f"{100 * change:+.1f} pp", "days": f"{change:+,.1f} d"}.get(unit)
+    shown = {
+        "ratio": f"{100 * change:+.1f} pp",
+        "points": f"{100 * change:+.1f} pts",
+        "days": f"{change:+,.1f} d",
+    }.get(unit)
     shown = shown or (f"{change:+,.0f}" if unit in ("count", "money") else f"{change:+,.2f}")
     return f"{spark} [{style}]{shown}[/]"

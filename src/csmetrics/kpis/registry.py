@@ -86,6 +86,14 @@ class Kpi:
     family: str = ""
     example: str = ""
     average: bool = False
+    # How a ratio is shown: "percent" (24.2%) or "points" (x 100, signed: NPS +24.2).
+    # Values, targets and thresholds stay ratios either way.
+    shown_as: Literal["percent", "points"] = "percent"
+
+    @property
+    def display_unit(self) -> str:
+        """The unit a screen formats the value in: ``points`` for NPS-like ratios."""
+        return "points" if self.unit == "ratio" and self.shown_as == "points" else self.unit
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:

@@ -109,6 +109,7 @@ register(
         measures=ratio("net", "responses"),
         family="surveys",
         example="Scores 10, 9, 8, 3 -> (2 - 1) / 4 = 0.25, i.e. NPS +25.",
+        shown_as="points",
     )
 )
 
