@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import csmetrics
+from canonical_rows import account, contract, load
 from csmetrics.config import CONFIG_FILENAME
 from csmetrics.workspace import Workspace
 
@@ -14,39 +14,6 @@ CSMS = [
     {"csm_id": "C1", "name": "Ana", "team": "East", "role": "csm", "start_date": "2024-01-01"},
     {"csm_id": "C2", "name": "Ben", "team": "West", "role": "csm", "start_date": "2024-01-01"},
 ]
-
-
-def account(account_id: str, csm_id: str = "C1", tier: str = "corp") -> dict:
-    return {
-        "account_id": account_id,
-        "name": f"Account {account_id}",
-        "tier": tier,
-        "segment": "smb",
-        "csm_id": csm_id,
-        "created_at": "2024-01-01",
-    }
-
-
-def contract(
-    contract_id: str,
-    account_id: str,
-    start: str,
-    end: str | None,
-    arr: float = 12000.0,
-    licenses: int | None = 10,
-    term: str = "annual",
-) -> dict:
-    return {
-        "contract_id": contract_id,
-        "account_id": account_id,
-        "product": "router",
-        "start_date": start,
-        "end_date": end,
-        "arr": arr,
-        "currency": "USD",
-        "licenses": licenses,
-        "billing_term": term,
-    }
 
 
 def sign_ins(account_id: str, month: str, users: int, prefix: str = "u") -> list[dict]:
@@ -80,11 +47,6 @@ def user(account_id: str, user_id: str, role: str = "user", left: str | None = N
         "created_at": "2025-01-01 00:00",
         "deactivated_at": left,
     }
-
-
-def load(ws: Workspace, table: str, rows: list[dict[str, Any]]) -> None:
-    report = ws.load(table, rows)
-    assert report.rows_rejected == 0, report.rejections
 
 
 def build(root: Path, config: str = "", **tables) -> Workspace:
@@ -151,3 +113,16 @@ def synthetic_company(n: int = 200, seed: int = 11) -> dict[str, list[dict]]:
         "survey_responses": responses,
         "tickets": tickets,
     }
+
+
+__all__ = [
+    "CSMS",
+    "account",
+    "build",
+    "contract",
+    "load",
+    "nps",
+    "sign_ins",
+    "synthetic_company",
+    "user",
+]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import pandas as pd
-
+import canonical_rows as rows
+from canonical_rows import account, event, load
 from csmetrics.config import Config, parse_config
 from csmetrics.config.risk import RULE_NAMES
 from csmetrics.risk import Evaluation, evaluate
@@ -21,17 +21,6 @@ CSMS = [
 ]
 
 
-def account(account_id: str, csm_id: str = "C1", tier: str = "corp") -> dict:
-    return {
-        "account_id": account_id,
-        "name": f"Account {account_id}",
-        "tier": tier,
-        "segment": "smb",
-        "csm_id": csm_id,
-        "created_at": "2024-01-01",
-    }
-
-
 def contract(
     contract_id: str,
     account_id: str,
@@ -41,21 +30,10 @@ def contract(
     product: str = "router",
     currency: str = "USD",
 ) -> dict:
-    return {
-        "contract_id": contract_id,
-        "account_id": account_id,
-        "product": product,
-        "start_date": start,
-        "end_date": end,
-        "arr": arr,
-        "currency": currency,
-        "licenses": 50,
-        "billing_term": "annual",
-    }
-
-
-def event(account_id: str, user_id: str, at: str, kind: str = "sign_in") -> dict:
-    return {"account_id": account_id, "user_id": user_id, "event_time": at, "event_type": kind}
+    """A 50-seat annual contract (open-ended by default)."""
+    return rows.contract(
+        contract_id, account_id, start, end, arr, licenses=50, product=product, currency=currency
+    )
 
 
 def ticket(ticket_id: str, account_id: str, opened: str, **extra: Any) -> dict:
@@ -84,11 +62,6 @@ def user(
     }
 
 
-def load(ws: Workspace, table: str, rows: list[dict[str, Any]] | pd.DataFrame) -> None:
-    report = ws.load(table, rows)
-    assert report.rows_rejected == 0, report.rejections
-
-
 def config(text: str = "") -> Config:
     """The default config with ``text`` (YAML) on top, as a workspace file would give."""
     return parse_config(text)
@@ -114,3 +87,20 @@ def fired(evaluation: Evaluation, rule: str) -> dict[str, str]:
 
 def status(evaluation: Evaluation, rule: str):
     return next(r for r in evaluation.rules if r.rule == rule)
+
+
+__all__ = [
+    "CSMS",
+    "D",
+    "account",
+    "config",
+    "contract",
+    "event",
+    "fired",
+    "judge",
+    "load",
+    "only",
+    "status",
+    "ticket",
+    "user",
+]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from csmetrics.workspace import Workspace
+import canonical_rows as rows
+from canonical_rows import load, one
 
 CSMS = [
     {"csm_id": "C1", "name": "Ana", "team": "East", "role": "csm", "start_date": "2020-01-01"},
@@ -14,14 +13,7 @@ CSMS = [
 
 
 def account(account_id: str, csm_id: str = "C1", tier: str = "corp") -> dict:
-    return {
-        "account_id": account_id,
-        "name": f"Account {account_id}",
-        "tier": tier,
-        "segment": "smb",
-        "csm_id": csm_id,
-        "created_at": "2020-01-01",
-    }
+    return rows.account(account_id, csm_id, tier, created_at="2020-01-01")
 
 
 def contract(
@@ -32,17 +24,7 @@ def contract(
     arr: float = 12_000.0,
     term: str = "annual",
 ) -> dict:
-    return {
-        "contract_id": contract_id,
-        "account_id": account_id,
-        "product": "router",
-        "start_date": start,
-        "end_date": end,
-        "arr": arr,
-        "currency": "USD",
-        "licenses": 10,
-        "billing_term": term,
-    }
+    return rows.contract(contract_id, account_id, start, end, arr, term=term)
 
 
 def monthly(
@@ -59,14 +41,4 @@ def monthly(
     return rows
 
 
-def load(ws: Workspace, table: str, rows: list[dict[str, Any]]) -> None:
-    report = ws.load(table, rows)
-    assert report.rows_rejected == 0, report.rejections
-
-
-def one(frame, **where) -> dict:
-    rows = frame
-    for column, value in where.items():
-        rows = rows[rows[column] == value]
-    assert len(rows) == 1, f"expected one row for {where}, got {len(rows)}:\n{frame}"
-    return rows.iloc[0].to_dict()
+__all__ = ["CSMS", "account", "contract", "load", "monthly", "one"]
