@@ -33,12 +33,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 setup: $(VENV)/.installed-dev  ## create .venv with dev extras
 
 # System packages the tests need, so a fresh machine gets them from `make test` alone:
-# Chromium for the browser tests (Playwright drives Debian's build).
+# Chromium for the browser tests (Playwright drives Debian's build) and a Java 17+
+# runtime for the Spark equivalence tests (PySpark itself comes from PyPI).
 system-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@PKGS=""; \
+	[ -x /usr/bin/chromium ] || PKGS="$$PKGS chromium"; \
+	command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ] || PKGS="$$PKGS openjdk-17-jre-headless"; \
+	if [ -n "$$PKGS" ]; then \
 		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$PKGS >/dev/null; \
 	fi
 
 lint: $(VENV)/.installed-dev

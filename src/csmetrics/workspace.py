@@ -81,12 +81,7 @@ class Workspace:
         store = root / config.engine.path
         if read_only and not store.exists():
             raise WorkspaceError(f"{store}: the store does not exist yet; import data first")
-        engine = Engine.open_duckdb(
-            store,
-            read_only=read_only,
-            threads=config.engine.threads,
-            memory_limit=config.engine.memory_limit,
-        )
+        engine = Engine.open(store, config.engine, read_only=read_only)
         return cls(root, config, engine)
 
     def close(self) -> None:
@@ -120,6 +115,7 @@ class Workspace:
         progress: ProgressCallback | None = None,
     ) -> ImportReport:
         """Import CSV/Parquet/Excel/JSON-lines files into a canonical table as one batch."""
+        self._check_importable(table)
         report = import_files(
             self.engine, self.config, table, [Path(p) for p in paths], progress=progress
         )
@@ -135,10 +131,19 @@ class Workspace:
         source: str = "<memory>",
     ) -> ImportReport:
         """Import in-memory rows (Arrow, pandas or dicts) with the same checks as files."""
+        self._check_importable(table)
         report = load_data(self.engine, self.config, table, data, source=source)
         self.engine.invalidate()
         self._after_import(table)
         return report
+
+    def _check_importable(self, table: str) -> None:
+        name = schema.table(table).name
+        if self.engine.is_external(name):
+            raise WorkspaceError(
+                f"{name} is read from {self.config.engine.tables[name]} (engine.tables.{name}); "
+                "add the data there instead of importing it"
+            )
 
     # -- rollups ---------------------------------------------------------------------
 
@@ -147,11 +152,14 @@ class Workspace:
 
         Incremental by default: only the (account, day) slices that new events touch
         are recomputed. ``full=True`` rebuilds from scratch. Safe to call any time; it
-        catches up after an interrupted import or refresh.
+        catches up after an interrupted import or refresh. Nothing to do when the
+        events are read outside the store or another engine computes (no rollups).
         """
         from csmetrics.engine import rollups as _rollups
         from csmetrics.kpis.rollups import ROLLUPS
 
+        if not self.engine.uses_rollups:
+            return []
         adoption = self.config.adoption
         preferred = (*adoption.active_event_types, *adoption.key_features)
         return [_rollups.refresh(self.engine, r, full=full, preferred=preferred) for r in ROLLUPS]

@@ -92,6 +92,14 @@ def refresh(
         began = time.perf_counter()
         results = ws.refresh_rollups(full=full)
         seconds = time.perf_counter() - began
+        engine = ws.config.engine
+    if not results:
+        where = "read outside the store" if "events" in engine.tables else "not in this engine"
+        console.print(
+            f"nothing to refresh: the {engine.backend} engine reads raw events ({where}), "
+            "so no rollups are kept"
+        )
+        return
     grid = RichTable(header_style="bold")
     for column in ("table", "mode", "new events", "slices recomputed", "rows"):
         grid.add_column(column, justify="left" if column in ("table", "mode") else "right")

@@ -50,10 +50,36 @@ class CompanyConfig(Section):
 
 
 class EngineConfig(Section):
-    backend: Literal["duckdb"] = "duckdb"
+    """Where the store lives and where KPI expressions run (see ``engine.backends``)."""
+
+    backend: Literal["duckdb", "pyspark", "url"] = "duckdb"
     path: str = "csmetrics.duckdb"
     threads: Annotated[int, Field(ge=1)] | None = None
     memory_limit: str | None = None
+    master: str = "local[2]"
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+    url: str | None = None
+    tables: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("tables")
+    @classmethod
+    def _canonical(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, location in value.items():
+            if name not in table_names():
+                raise ValueError(
+                    f"unknown table {name!r}; expected one of {', '.join(table_names())}"
+                )
+            if not location.strip():
+                raise ValueError(f"{name}: give a Parquet path or a table name")
+        return value
+
+    @model_validator(mode="after")
+    def _url_backend(self) -> EngineConfig:
+        if self.backend == "url" and not self.url:
+            raise ValueError("backend url needs engine.url, e.g. postgres://user@host/db")
+        if self.url and self.backend != "url":
+            raise ValueError(f"engine.url is set but backend is {self.backend}; use backend: url")
+        return self
 
 
 class ImportConfig(Section):

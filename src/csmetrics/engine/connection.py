@@ -1,9 +1,11 @@
 """The connection to the analytics engine, and the only place that executes expressions.
 
-Domain code builds deferred Ibis expressions; ``Engine`` runs them. The embedded
-default is one DuckDB file inside the workspace folder. Canonical tables are created
-empty on first open, so a KPI over an optional table finds it empty instead of
-missing, and can say "not available" rather than fail.
+Domain code builds deferred Ibis expressions; ``Engine`` runs them. The store is
+always one DuckDB file inside the workspace folder; expressions run on the compute
+backend the config names (the store itself by default, or Spark, or another Ibis
+backend: see ``engine.backends``). Canonical tables are created empty on first open,
+so a KPI over an optional table finds it empty instead of missing, and can say "not
+available" rather than fail.
 """
 
 from __future__ import annotations
@@ -17,20 +19,41 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
+from csmetrics.engine.backends import Compute, connect
 from csmetrics.errors import EngineError, WorkspaceError
 from csmetrics.schema import TABLES
 
 if TYPE_CHECKING:
     from ibis.expr.types import Expr, Table
 
+    from csmetrics.config import EngineConfig
+
 
 class Engine:
-    """An open store: Ibis for expressions, the raw DuckDB connection for bulk I/O."""
+    """An open store plus where expressions run: Ibis for expressions, the raw DuckDB
+    connection for bulk I/O and stored state."""
 
     def __init__(self, backend: Any, path: Path | None) -> None:
         self.backend = backend
         self.path = path
+        self.compute: Compute = Compute(backend, backend, {})
         self._row_counts: dict[str, int] | None = None
+
+    @classmethod
+    def open(cls, path: Path | None, settings: EngineConfig, *, read_only: bool = False) -> Engine:
+        """The store at ``path`` with the compute backend ``settings`` name."""
+        engine = cls.open_duckdb(
+            path,
+            read_only=read_only,
+            threads=settings.threads,
+            memory_limit=settings.memory_limit,
+        )
+        try:
+            engine.compute = connect(settings, engine.backend, path.parent if path else None)
+        except BaseException:
+            engine.close()
+            raise
+        return engine
 
     @classmethod
     def open_duckdb(
@@ -78,19 +101,36 @@ class Engine:
     def invalidate(self) -> None:
         """Forget cached facts about the data (call after every write)."""
         self._row_counts = None
+        self.compute.invalidate()
 
     # -- expressions -----------------------------------------------------------------
 
+    @property
+    def uses_rollups(self) -> bool:
+        """The store's event rollups answer KPIs (events in the store, computed there)."""
+        return self.compute.uses_rollups
+
+    def is_external(self, name: str) -> bool:
+        """The table is read from outside the store (``engine.tables``)."""
+        return self.compute.is_external(name)
+
     def table(self, name: str) -> Table:
+        """A table as the compute backend sees it, for KPI expressions."""
+        return self.compute.table(name)
+
+    def stored(self, name: str) -> Table:
+        """A table of the store itself (rollups and other derived state)."""
         try:
             return self.backend.table(name)
         except Exception as exc:  # ibis raises backend-specific errors here
             raise EngineError(f"table {name!r} is not in the store: {exc}") from None
 
     def row_count(self, name: str) -> int:
-        """Rows in a stored table, 0 if it does not exist (cached until the next write)."""
+        """Rows in a table, 0 if it does not exist (cached until the next write)."""
         if self._row_counts is None:
             self._row_counts = {}
+        if name not in self._row_counts and self.is_external(name):
+            self._row_counts[name] = self.compute.row_count(name)
         if name not in self._row_counts:
             exists = self.duckdb.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
@@ -107,10 +147,7 @@ class Engine:
         return self.row_count(name) > 0
 
     def execute(self, expr: Expr, **kwargs: Any) -> pd.DataFrame:
-        try:
-            result = self.backend.execute(expr, **kwargs)
-        except duckdb.Error as exc:
-            raise EngineError(f"the engine refused a query: {str(exc).splitlines()[0]}") from exc
+        result = self._run(self.compute.execute, expr, **kwargs)
         if isinstance(result, pd.Series):
             return result.to_frame()
         if not isinstance(result, pd.DataFrame):
@@ -118,14 +155,24 @@ class Engine:
         return result
 
     def scalar(self, expr: Expr) -> Any:
-        return self.backend.execute(expr)
+        return self._run(self.compute.execute, expr)
 
     def to_arrow(self, expr: Expr) -> pa.Table:
-        return self.backend.to_pyarrow(expr)
+        return self._run(self.compute.to_arrow, expr)
+
+    def _run(self, run: Any, expr: Expr, **kwargs: Any) -> Any:
+        try:
+            return run(expr, **kwargs)
+        except self.compute.errors() as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise EngineError(f"the {self.compute.name} engine refused a query: {first}") from exc
 
     def sql(self, expr: Expr) -> str:
+        """The store's SQL for an expression over store tables."""
         return str(ibis.to_sql(expr, dialect=self.backend.name))
 
     def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.compute.close()
         with contextlib.suppress(Exception):  # closing twice, or a connection already gone
             self.backend.disconnect()

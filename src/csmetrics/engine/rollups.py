@@ -212,11 +212,11 @@ def _current_codes(
 
 
 def _expected_columns(engine: Engine, rollup: Rollup) -> list[str]:
-    return list(rollup.build(engine.table(rollup.input), {}).columns)
+    return list(rollup.build(engine.stored(rollup.input), {}).columns)
 
 
 def _stored_columns(engine: Engine, name: str) -> list[str]:
-    return list(engine.table(name).columns)
+    return list(engine.stored(name).columns)
 
 
 def is_fresh(engine: Engine, rollup: Rollup) -> bool:
@@ -297,7 +297,7 @@ def _rebuild(
         # Reading only rows up to ``top`` would need a rowid filter the expression cannot
         # express; the importer holds the write lock while it appends, so none arrive here.
         bits = _current_codes(engine, rollup, "", preferred, reset=True)
-        expr = rollup.build(engine.table(rollup.input), bits)
+        expr = rollup.build(engine.stored(rollup.input), bits)
         if rollup.order_by:
             expr = expr.order_by(list(rollup.order_by))
         _exec(engine, f'CREATE OR REPLACE TABLE "{rollup.name}" AS {engine.sql(expr)}')
@@ -326,7 +326,7 @@ def _incremental(
             f'CREATE OR REPLACE VIEW {_NEW} AS SELECT * FROM "{rollup.source}" {new_rows}',
         )
         bits = _current_codes(engine, rollup, new_rows, preferred, reset=False)
-        new = engine.table(_NEW)
+        new = engine.stored(_NEW)
         touched = rollup.slices(new).select(*keys).distinct()
         _exec(engine, f"CREATE OR REPLACE TABLE {_TOUCHED} AS {engine.sql(touched)}")
         lo_hi = _one(
@@ -361,14 +361,14 @@ def _recompute(
 ) -> ir.Table:
     """The touched slices, recomputed whole from the rows of their time range."""
     keys = list(rollup.slice_keys)
-    t = engine.table(_TOUCHED)
+    t = engine.stored(_TOUCHED)
     time_column = rollup.reads_time if rollup.reads else rollup.time_column
     _exec(
         engine,
         f'CREATE OR REPLACE VIEW {_SCOPE} AS SELECT * FROM "{rollup.input}" '
         f"WHERE {time_column} >= TIMESTAMP '{lo}' AND {time_column} < TIMESTAMP '{hi}'",
     )
-    scope = engine.table(_SCOPE)
+    scope = engine.stored(_SCOPE)
     if rollup.reads:
         # a rollup of a rollup: build the time range, keep the touched slices
         built = rollup.build(scope, bits)

@@ -43,6 +43,7 @@ import ibis
 from csmetrics.kpis import get
 from csmetrics.kpis.compute import expression
 from csmetrics.kpis.contracts import first_paid_start
+from csmetrics.kpis.timeframe import seconds_between
 from csmetrics.periods import Period, add_months
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def ticket_days_open(ctx: SignalContext) -> ir.Table:
     j = s.join(t, _in_window(s, t, "opened_at"))
     resolved = j.resolved_at.notnull() & (j.resolved_at < j.hi_ts)
     until = ibis.ifelse(resolved, j.resolved_at, j.hi_ts)
-    days = (until.epoch_seconds() - j.opened_at.epoch_seconds()).cast("float64") / _SECONDS_PER_DAY
+    days = seconds_between(until, j.opened_at) / _SECONDS_PER_DAY
     agg = j.group_by(KEYS).aggregate(raw=days.mean())
     return _result(agg, agg.raw)
 
@@ -258,7 +259,7 @@ def tenure_months(ctx: SignalContext) -> ir.Table:
     s = _spans(ctx)
     first = first_paid_start(ctx.kpi)
     j = s.join(first, "account_id")
-    days = (j.hi.epoch_seconds() - j.first_paid_start.epoch_seconds()) / _SECONDS_PER_DAY
+    days = seconds_between(j.hi, j.first_paid_start) / _SECONDS_PER_DAY
     return _result(j, ibis.greatest(days - 1, 0) / 30.4375)
 
 

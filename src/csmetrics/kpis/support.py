@@ -28,6 +28,7 @@ from csmetrics.kpis.adoption import combine, licenses_at_end
 from csmetrics.kpis.context import PERIOD_COLUMNS, month_steps
 from csmetrics.kpis.registry import Kpi, Measures, ratio, register
 from csmetrics.kpis.surveys import in_periods
+from csmetrics.kpis.timeframe import seconds_between
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -38,7 +39,7 @@ _SECONDS_PER_HOUR = 3600.0
 
 
 def _hours(later: ir.Value, earlier: ir.Value) -> ir.Value:
-    return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64") / _SECONDS_PER_HOUR
+    return seconds_between(later, earlier) / _SECONDS_PER_HOUR
 
 
 def _sla_table(hours: dict[str, float], column: str) -> ir.Table:

@@ -28,6 +28,8 @@ from csmetrics.periods import (
 )
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from csmetrics.config import Config
     from csmetrics.engine import Engine
 
@@ -41,6 +43,18 @@ ACTIVITY_TABLES = (
     "invoices",
 )
 EVERY = ("month", "quarter", "year")
+
+
+def seconds_between(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
+    """Whole seconds from ``earlier`` to ``later`` (timestamps or dates).
+
+    Each side is floored to its second first: the precision every engine agrees on
+    (DuckDB's epoch keeps microseconds, Spark's drops them), so durations in hours
+    and days are the same number on any backend.
+    """
+    return (later.epoch_seconds().floor() - earlier.epoch_seconds().floor()).cast("float64")
+
+
 _DEFAULT_SPAN = {"month": 12, "quarter": 4, "year": 3}
 
 
