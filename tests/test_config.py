@@ -65,6 +65,10 @@ def test_template_shows_every_option():
         ("imports:\n  mappings:\n    deals: {}\n", r"unknown table 'deals'"),
         ("adoption:\n  active_event_types: []\n", r"at least one event type"),
         ("engine: [\n", r"invalid YAML"),
+        ("engine:\n  tables: {deals: x.parquet}\n", r"engine.tables: unknown table 'deals'"),
+        ("engine:\n  backend: url\n", r"engine: .*backend url needs engine.url"),
+        ("engine:\n  url: duckdb://\n", r"engine: .*engine.url is set but backend is duckdb"),
+        ("engine:\n  backend: spark\n", r"engine.backend: Input should be 'duckdb', 'pyspark'"),
         ("- a\n- b\n", r"top level must be a mapping"),
     ],
 )

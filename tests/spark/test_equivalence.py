@@ -17,36 +17,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
-from typer.testing import CliRunner
+from spark_data import set_engine
 
 from csmetrics import Workspace
-from csmetrics.cli.app import app as cli
-from csmetrics.config import CONFIG_FILENAME
 from csmetrics.kpis.registry import Kpi, all_kpis
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
-DEMO_ARGS = ["--accounts", "240", "--months", "24", "--events-scale", "0.05", "--seed", "3"]
-DEMO_ARGS += ["--end-date", "2026-05-01"]
 SERIES = {"every": "quarter", "start": "2025-Q2", "end": "2026-Q1"}
 RATIO_TOLERANCE = 1e-9
 FAMILIES = sorted({k.family for k in all_kpis()})
-
-
-def _engine(root: Path, engine: dict[str, object]) -> None:
-    path = root / CONFIG_FILENAME
-    config = yaml.safe_load(path.read_text("utf-8"))
-    config["engine"] = {**config.get("engine", {}), **engine}
-    path.write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("equivalence") / "duckdb"
-    result = CliRunner().invoke(cli, ["demo", str(root), *DEMO_ARGS])
-    assert result.exit_code == 0, result.output
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +34,7 @@ def pair(demo: Path) -> Iterator[tuple[Workspace, Workspace]]:
     """(DuckDB workspace, Spark workspace) over the same data."""
     spark_root = demo.parent / "spark"
     shutil.copytree(demo, spark_root)
-    _engine(
+    set_engine(
         spark_root,
         {"backend": "pyspark", "master": "local[2]", "tables": {"events": "source/events"}},
     )

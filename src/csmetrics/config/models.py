@@ -57,7 +57,7 @@ class EngineConfig(Section):
     threads: Annotated[int, Field(ge=1)] | None = None
     memory_limit: str | None = None
     master: str = "local[2]"
-    spark_conf: dict[str, str] = Field(default_factory=dict)
+    spark_conf: dict[str, str | bool | int | float] = Field(default_factory=dict)
     url: str | None = None
     tables: dict[str, str] = Field(default_factory=dict)
 

@@ -248,6 +248,8 @@ def spark_session(settings: EngineConfig) -> Any:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     defaults = {**SPARK_DEFAULTS, **(LOCAL_DRIVER if local else {})}
     for key, value in {**defaults, **settings.spark_conf}.items():
+        if isinstance(value, bool):  # YAML true/false; Spark wants the words
+            value = str(value).lower()
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
