@@ -87,6 +87,12 @@ class Workspace:
     def close(self) -> None:
         self.engine.close()
 
+    def sibling(self) -> Workspace:
+        """This workspace through a second connection to its open store: an import run on
+        it (in another thread) does not hold this one's connection, and readers of this
+        one see the data as it was until the import commits. Close it when done."""
+        return Workspace(self.root, self.config, self.engine.sibling())
+
     def __enter__(self) -> Workspace:
         return self
 

@@ -40,7 +40,7 @@ def test_blank_lines_are_counted(workspace: Workspace, tmp_path: Path) -> None:
         "\n\n"  # trailing blank lines
     )
     assert _import(workspace, path) == [
-        (5, "'bad\nrate' is not a number"),
+        (5, "'bad\\nrate' is not a number"),  # the line break is shown, the message one line
         (8, "'-1' is below the minimum 0"),
     ]
     assert workspace.row_count("fx_rates") == 1

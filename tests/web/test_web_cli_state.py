@@ -111,7 +111,7 @@ def test_the_state_store_migrates_to_head_once(tmp_path):
         inspector.get_table_names()
     )
     with store.engine.connect() as con:
-        assert con.execute(sa.text("select version_num from alembic_version")).scalar() == "0001"
+        assert con.execute(sa.text("select version_num from alembic_version")).scalar() == "0002"
     store.dispose()
 
 

@@ -1,7 +1,8 @@
-"""``csmetrics serve`` and ``csmetrics users add|list|set-role|reset-password``."""
+"""``csmetrics serve`` and ``csmetrics users add|list|set-role|reset-password|unlock``."""
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,8 +18,10 @@ if TYPE_CHECKING:
     from csmetrics.web.state import StateStore
 
 users_app = typer.Typer(
-    help="Web app logins: add, list, change role, reset password.", no_args_is_help=True
+    help="Web app logins: add, list, change role, reset password, unlock.", no_args_is_help=True
 )
+# The audit log's "from" for changes made at this machine's command line.
+LOCAL = "local"
 
 RoleOption = Annotated[str, typer.Option("--role", help="admin, leader, manager or csm.")]
 CsmOption = Annotated[
@@ -113,6 +116,14 @@ def _check_link(workspace: Path, csm_id: str | None, team: str | None) -> None:
         raise UserError(f"team {team!r} is not a team of the csms table of {workspace}")
 
 
+def _who() -> str:
+    """Who made a change from the command line, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"[:120]
+    except (KeyError, OSError):
+        return "cli"
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -137,7 +148,17 @@ def add(
     password = _password(password_stdin)
     store = _store(workspace)
     with store.session() as db:
-        users.add(db, login, password, role, name=name, csm_id=csm_id, team=team, by="cli")
+        users.add(
+            db,
+            login,
+            password,
+            role,
+            name=name,
+            csm_id=csm_id,
+            team=team,
+            by=_who(),
+            address=LOCAL,
+        )
     store.dispose()
     console.print(f"[green]✓[/] added {login} ({role})", highlight=False)
 
@@ -175,7 +196,7 @@ def set_role(
     _check_link(workspace, csm_id, team)
     store = _store(workspace)
     with store.session() as db:
-        users.set_role(db, login, role, csm_id=csm_id, team=team, by="cli")
+        users.set_role(db, login, role, csm_id=csm_id, team=team, by=_who(), address=LOCAL)
     store.dispose()
     console.print(f"[green]✓[/] {login} is now {role}", highlight=False)
 
@@ -192,6 +213,26 @@ def reset_password(
     password = _password(password_stdin)
     store = _store(workspace)
     with store.session() as db:
-        users.reset_password(db, login, password, by="cli")
+        users.reset_password(db, login, password, by=_who(), address=LOCAL)
     store.dispose()
     console.print(f"[green]✓[/] new password set for {login}", highlight=False)
+
+
+@users_app.command("unlock")
+def unlock(
+    login: Annotated[str, typer.Argument(help="The login name.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Lift a login's lockout after too many failed sign-ins (the admin page can too)."""
+    from csmetrics.web.signin_limits import SigninLimits
+    from csmetrics.web.state.models import utcnow
+
+    store = _store(workspace)
+    limits = SigninLimits(load_config(workspace / CONFIG_FILENAME).web)
+    with store.session() as db:
+        lifted = limits.clear(db, utcnow(), _who(), login=login, address=LOCAL)
+    store.dispose()
+    if lifted:
+        console.print(f"[green]✓[/] {login} can sign in again", highlight=False)
+    else:
+        console.print(f"{login} is not locked", highlight=False)

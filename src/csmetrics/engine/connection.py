@@ -38,6 +38,7 @@ class Engine:
         self.path = path
         self.compute: Compute = Compute(backend, backend, {})
         self._row_counts: dict[str, int] | None = None
+        self._owns_compute = True
 
     @classmethod
     def open(cls, path: Path | None, settings: EngineConfig, *, read_only: bool = False) -> Engine:
@@ -171,8 +172,24 @@ class Engine:
         """The store's SQL for an expression over store tables."""
         return str(ibis.to_sql(expr, dialect=self.backend.name))
 
+    def sibling(self) -> Engine:
+        """A second connection to this store, in this process, with its own transactions:
+        a batch written through it lands beside queries on this engine, which go on
+        seeing the data as it was until the batch commits (one writing process, not one
+        connection). It shares this engine's compute backend (only this one closes it)."""
+        backend = ibis.duckdb.from_connection(self.duckdb.cursor())
+        backend.con.execute("SET enable_progress_bar = false")
+        engine = Engine(backend, self.path)
+        if self.compute.in_store:
+            engine.compute = Compute(backend, backend, self.compute.locations)
+        else:
+            engine.compute = self.compute
+            engine._owns_compute = False
+        return engine
+
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.compute.close()
+        if self._owns_compute:
+            with contextlib.suppress(Exception):
+                self.compute.close()
         with contextlib.suppress(Exception):  # closing twice, or a connection already gone
             self.backend.disconnect()

@@ -13,9 +13,11 @@ import contextlib
 import re
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -31,6 +33,8 @@ from csmetrics.ingest.setchecks import PROBLEMS, VALID, collect_problems
 from csmetrics.ingest.sources import Source
 from csmetrics.ingest.sql import lit
 from csmetrics.ingest.staging import STAGE, StagedInput, create_stage, stage_input
+from csmetrics.ingest.storewrite import is_write_failure, write_failure
+from csmetrics.ingest.textscan import csv_error_line
 from csmetrics.ingest.upsert import ACTIONS, upsert
 from csmetrics.schema import Table
 
@@ -46,6 +50,7 @@ class Batch:
 
     table: Table
     config: Config
+    store: Path | None
     hashes: Sequence[str]
     supersede: bool
     progress: Progress | None
@@ -76,7 +81,7 @@ def run_batch(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Open the inputs, then stage, check and load them in one transaction."""
-    batch = Batch(table, config, hashes, supersede, progress)
+    batch = Batch(table, config, engine.path, hashes, supersede, progress)
     con = engine.duckdb
     check_date_formats(con, config.imports.date_formats)
     try:
@@ -90,9 +95,11 @@ def run_batch(
             con.execute("BEGIN TRANSACTION")
             try:
                 report = _write(con, batch)
-            except BaseException:
+            except BaseException as exc:
                 with contextlib.suppress(duckdb.Error):  # the failure may have ended it
                     con.execute("ROLLBACK")
+                if is_write_failure(exc, engine.path):
+                    raise write_failure(engine.path, exc) from None
                 raise
     finally:
         for source in batch.sources:
@@ -114,7 +121,9 @@ def _write(con: duckdb.DuckDBPyConnection, batch: Batch) -> ImportReport:
                 stage_input(con, table, source, cmap, index, batch.config.imports.date_formats)
             )
         except duckdb.Error as exc:
-            raise InputDataError(read_error(source.name, exc)) from None
+            if is_write_failure(exc, batch.store):
+                raise
+            raise InputDataError(read_error(source, exc)) from None
         batch.report_progress(sum(s.records for s in staged), batch.total)
     _set_order(con, False)
     fault_point("after_staging")
@@ -179,21 +188,26 @@ def check_date_formats(con: duckdb.DuckDBPyConnection, formats: Sequence[str]) -
             ) from None
 
 
-def read_error(name: str, exc: BaseException) -> str:
+def read_error(source: Source, exc: BaseException) -> str:
     """One line for a reader failure: DuckDB's CSV errors name the line and the cause."""
-    text = str(exc).split("Possible fixes")[0]
+    text = re.split(r"Possible (?:fixes|Solution)", str(exc))[0]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     where = re.search(r"CSV Error on Line: (\d+)", text)
     if where:
         detail = [line for line in lines[1:] if not line.startswith("Original Line")]
-        cause = "; ".join(detail) or "malformed record"
-        return f"{name}:{where.group(1)}: cannot read: {cause}"
+        cause = "; ".join(detail)[:300] or "malformed record"
+        line = int(where.group(1))
+        if source.kind == "csv" and source.path is not None:
+            line = csv_error_line(source.path, source.delimiter, line)
+        return f"{source.name}:{line}: cannot read: {cause}"
     cause = "; ".join(line.removeprefix("Invalid Input Error: ") for line in lines[:2])
-    return f"{name}: cannot read: {cause[:300]}"
+    return f"{source.name}: cannot read: {cause[:300]}"
 
 
 def _column_maps(sources: list[Source], table: Table, config: Config) -> list[ColumnMap]:
     mapping = config.imports.mappings.get(table.name, {})
+    for source in sources:
+        _check_repeated_headers(source, table, mapping)
     maps = [resolve_columns(s.headers, table, mapping, s.name) for s in sources]
     missing = [
         missing_columns_message(s.name, table, m, s.headers)
@@ -203,6 +217,17 @@ def _column_maps(sources: list[Source], table: Table, config: Config) -> list[Co
     if missing:
         raise InputDataError("; ".join(missing))
     return maps
+
+
+def _check_repeated_headers(source: Source, table: Table, mapping: dict[str, str]) -> None:
+    """A column the table needs that the file holds twice: which one is meant is unknowable."""
+    names = source.raw_headers or ()
+    counts = Counter(name for name in names if name)
+    for name, count in counts.items():
+        if count > 1 and resolve_columns([name], table, mapping, source.name).source_for:
+            raise InputDataError(
+                f"{source.name}: column {name!r} appears {count} times in the header; keep one"
+            )
 
 
 def _total_rows(sources: list[Source]) -> int | None:

@@ -10,7 +10,7 @@ silently round or drop information.
 
 from __future__ import annotations
 
-from csmetrics.ingest.sql import lit
+from csmetrics.ingest.sql import lit, printable
 from csmetrics.schema import ColumnType
 
 TEXT_TYPES = frozenset({"VARCHAR", "JSON"})
@@ -41,7 +41,7 @@ def typed(raw: str, source_type: str, kind: ColumnType, date_formats: tuple[str,
 
 def cast_error(raw: str, kind: ColumnType, date_formats: tuple[str, ...]) -> str:
     """SQL for the message shown when ``raw`` is present but could not be cast."""
-    shown = f"'''' || left(CAST({raw} AS VARCHAR), 60) || ''''"
+    shown = f"'''' || left({printable(raw)}, 60) || ''''"
     return f"{shown} || {lit(' ' + _expected(kind, date_formats))}"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from csmetrics.ingest.casting import cast_error
-from csmetrics.ingest.sql import ident, lit, num
+from csmetrics.ingest.sql import ident, lit, num, printable
 from csmetrics.schema import Column, ColumnType, OrderCheck, RangeWhen, Table
 
 Ref = Callable[[str], str]
@@ -26,7 +26,7 @@ def problem(column: str, condition: str, reason_sql: str) -> str:
 
 def shown(value: str) -> str:
     """SQL text quoting a value for a message, e.g. ``'-5'``."""
-    return f"'''' || CAST({value} AS VARCHAR) || ''''"
+    return f"'''' || {printable(value)} || ''''"
 
 
 def cast_problems(col: Column, raw: str, typed: str, date_formats: tuple[str, ...]) -> list[str]:

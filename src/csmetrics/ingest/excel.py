@@ -16,19 +16,23 @@ from csmetrics.errors import InputDataError
 from csmetrics.ingest.frames import columns_to_arrow, unique_headers
 
 
-def read_excel(path: Path, sheet: str | None = None) -> pa.Table:
+def read_excel(path: Path, sheet: str | None = None) -> tuple[pa.Table, tuple[str, ...]]:
+    """The sheet as Arrow (with sheet row numbers) and its header as written."""
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError on bad files
-        raise InputDataError(f"{path}: cannot read Excel file: {exc}") from None
+        raise InputDataError(f"{path}: cannot read Excel file: {_one_line(exc)}") from None
     try:
         names = workbook.sheetnames
+        if not names:
+            raise InputDataError(f"{path}: the workbook has no sheet")
         worksheet = workbook[sheet] if sheet in names else workbook[names[0]]
         rows = worksheet.iter_rows(values_only=True)
         header = next(rows, None) or ()
-        headers = unique_headers(["" if value is None else str(value) for value in header])
+        raw = ["" if value is None else str(value) for value in header]
+        headers = unique_headers(raw)
         columns: dict[str, list[Any]] = {h: [] for h in headers}
         numbers: list[int] = []
         for number, values in enumerate(rows, start=2):
@@ -37,6 +41,15 @@ def read_excel(path: Path, sheet: str | None = None) -> pa.Table:
             numbers.append(number)
             for index, name in enumerate(headers):
                 columns[name].append(values[index] if index < len(values) else None)
+    except InputDataError:
+        raise
+    except Exception as exc:  # a damaged sheet fails while its rows are read (zip, XML)
+        raise InputDataError(f"{path}: cannot read Excel file: {_one_line(exc)}") from None
     finally:
         workbook.close()
-    return columns_to_arrow(columns, numbers)
+    return columns_to_arrow(columns, numbers), tuple(h.strip() for h in raw)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0][:300] if text else "") or type(exc).__name__

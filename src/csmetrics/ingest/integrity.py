@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from csmetrics.ingest.checks import stored_row_problems
-from csmetrics.ingest.sql import ident, lit
+from csmetrics.ingest.sql import ident, lit, printable
 from csmetrics.schema import TABLES, Table
 
 
@@ -45,7 +45,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: Table) -> int:
 def _duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
     keys = ", ".join(ident(k) for k in table.primary_key)
     shown = " || ', ' || ".join(
-        f"{lit(k + '=')} || CAST({ident(k)} AS VARCHAR)" for k in table.primary_key
+        f"{lit(k + '=')} || {printable(ident(k))}" for k in table.primary_key
     )
     row = con.execute(
         f"""SELECT count(*), arg_max(example, n), max(n) FROM (

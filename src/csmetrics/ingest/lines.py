@@ -13,13 +13,12 @@ When it fails (blank lines between records), the lines of the few rejected
 records are found by re-reading the file with Python's csv module, which
 tracks physical lines and skips blank lines like DuckDB does. Other inputs report
 ``__row + row_offset``: the data row for Parquet, JSON lines and in-memory data,
-the sheet row for Excel.
+the sheet row for Excel. JSON-lines records skip blank lines, so where a file has
+some, the lines of rejected records are found by a scan too.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import io
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,7 +28,9 @@ import pyarrow as pa
 
 from csmetrics.ingest.setchecks import PROBLEMS
 from csmetrics.ingest.sources import NL_COLUMN, Source
+from csmetrics.ingest.sql import register
 from csmetrics.ingest.staging import SEQ_BITS, STAGE, StagedInput
+from csmetrics.ingest.textscan import csv_reader, jsonl_record_lines, open_binary
 
 PLACES = "__places"
 _MASK = (1 << SEQ_BITS) - 1
@@ -48,7 +49,9 @@ def resolve_places(
         low, high = index << SEQ_BITS, (index + 1) << SEQ_BITS
         in_input = f"n.seq >= {low} AND n.seq < {high}"
         record = f"(n.seq & {_MASK})"
-        if source.kind != "csv" or _lines_are_exact(source, counts):
+        if not con.execute(f"SELECT 1 FROM {needed} n WHERE {in_input} LIMIT 1").fetchall():
+            continue  # nothing to place: the file is not read again
+        if source.kind not in ("csv", "jsonl") or _lines_are_exact(source, counts):
             before = "0"
             if source.kind == "csv" and counts.newlines:
                 before = f"""coalesce((SELECT sum(s.{NL_COLUMN}) FROM {STAGE} s
@@ -63,14 +66,18 @@ def resolve_places(
             int(r) & _MASK
             for (r,) in con.execute(f"SELECT n.seq FROM {needed} n WHERE {in_input}").fetchall()
         ]
-        lines = csv_record_lines(source, records)
+        if source.kind == "jsonl":
+            assert source.path is not None
+            lines = jsonl_record_lines(source.path, records)
+        else:
+            lines = csv_record_lines(source, records)
         found = pa.table(
             {
                 "seq": pa.array([low | r for r in lines], pa.int64()),
                 "line": pa.array(list(lines.values()), pa.int64()),
             }
         )
-        con.register("__found_lines", found)
+        register(con, "__found_lines", found)
         try:
             con.execute(f"INSERT INTO {PLACES} SELECT seq, line FROM __found_lines")
         finally:
@@ -88,7 +95,7 @@ def count_lines(path: Path) -> tuple[int, int]:
     """Physical lines of a (possibly gzipped) text file, and how many at the end are blank."""
     total = 0
     last = b""
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         while chunk := handle.read(_CHUNK):
             total += chunk.count(b"\n")
             last = (last + chunk)[-4096:]
@@ -108,8 +115,8 @@ def csv_record_lines(source: Source, records: Iterable[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     if not wanted or source.path is None:
         return found
-    with io.TextIOWrapper(_open_binary(source.path), encoding="utf-8-sig", newline="") as text:
-        reader = csv.reader(text, delimiter=source.delimiter, quotechar='"', doublequote=True)
+    with io.TextIOWrapper(open_binary(source.path), encoding="utf-8-sig", newline="") as text:
+        reader = csv_reader(text, source.delimiter)
         previous_end, record, header_seen = 0, 0, False
         target = iter(wanted)
         goal = next(target)
@@ -127,9 +134,3 @@ def csv_record_lines(source: Source, records: Iterable[int]) -> dict[int, int]:
                 if goal is None:
                     break
     return found
-
-
-def _open_binary(path: Path) -> io.BufferedIOBase:
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return path.open("rb")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import duckdb
 
 from csmetrics.ingest.checks import shown
-from csmetrics.ingest.sql import ident, lit
+from csmetrics.ingest.sql import ident, lit, printable
 from csmetrics.ingest.staging import STAGE
 from csmetrics.schema import ForeignKey, Table
 
@@ -80,9 +80,7 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     keys = table.primary_key
     key_list = ", ".join(ident(k) for k in keys)
     joined = " AND ".join(f"s.{ident(k)} = d.{ident(k)}" for k in keys)
-    shown_key = " || ', ' || ".join(
-        f"{lit(k + '=')} || CAST(s.{ident(k)} AS VARCHAR)" for k in keys
-    )
+    shown_key = " || ', ' || ".join(f"{lit(k + '=')} || {printable(f's.{ident(k)}')}" for k in keys)
     con.execute(
         f"""INSERT INTO {PROBLEMS}
             WITH repeated AS MATERIALIZED (

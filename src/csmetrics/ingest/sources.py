@@ -12,8 +12,11 @@ add to ``__row`` for the number a user sees: 1 for a CSV header line, 0 otherwis
 
 from __future__ import annotations
 
+import codecs
 import csv
-import gzip
+import io
+import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +28,24 @@ import pyarrow as pa
 from csmetrics.config import Config
 from csmetrics.errors import InputDataError
 from csmetrics.ingest.frames import ROW_COLUMN, to_arrow, unique_headers
-from csmetrics.ingest.sql import ident, lit
+from csmetrics.ingest.sql import ident, lit, register
+from csmetrics.ingest.textscan import (
+    MAX_LINE_BYTES,
+    csv_reader,
+    jsonl_record_lines,
+    jsonl_repeated_key,
+    open_binary,
+)
 
 NL_COLUMN = "__nl"
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+_NOT_OBJECT = "\x00not an object"
+_REPEATED = "\x00repeated key"
+_JSON_KINDS = {"ARRAY": "an array", "VARCHAR": "a string", "BOOLEAN": "true/false", "NULL": "null"}
+_UTF16 = "{path}: UTF-16 text (or binary data); re-export as UTF-8"
 SUPPORTED = CSV_SUFFIXES + PARQUET_SUFFIXES + JSONL_SUFFIXES + EXCEL_SUFFIXES
 
 
@@ -49,6 +63,8 @@ class Source:
     ordered: bool = False
     delimiter: str = ","
     rows_hint: int | None = None
+    raw_headers: tuple[str, ...] | None = None
+    """Column names as the file spells them, repeats kept (``headers`` are made unique)."""
     release: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -85,11 +101,13 @@ def open_file(
             return _jsonl(con, path)
         from csmetrics.ingest.excel import read_excel
 
-        return open_arrow(
-            con, read_excel(path, sheet=table), str(path), key, kind="excel", path=path
-        )
+        sheet, raw_headers = read_excel(path, sheet=table)
+        source = open_arrow(con, sheet, str(path), key, kind="excel", path=path)
+        source.raw_headers = raw_headers
+        return source
     except duckdb.Error as exc:
-        raise InputDataError(f"{path}: cannot read {kind} file: {_first_line(exc)}") from None
+        text = _first_line(exc).removeprefix("Invalid Input Error: ")[:300]
+        raise InputDataError(f"{path}: cannot read {kind} file: {text}") from None
 
 
 def open_memory(con: duckdb.DuckDBPyConnection, data: Any, name: str, key: str) -> Source:
@@ -108,7 +126,7 @@ def open_arrow(
 ) -> Source:
     """Register an Arrow table that already has its ``__row`` numbers as a view."""
     view = f"__input_{key}"
-    con.register(view, table)
+    register(con, view, table)
     source = _describe(con, view, name, kind, path=path)
     source.relation = f"(SELECT *, 0 AS {NL_COLUMN} FROM {ident(view)})"
     source.rows_hint = table.num_rows
@@ -129,7 +147,8 @@ def _csv(con: duckdb.DuckDBPyConnection, path: Path, config: Config) -> Source:
     columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in headers) + "}"
     scan = (
         f"read_csv({lit(str(path))}, columns={columns}, header=true, auto_detect=false, "
-        f"delim={lit(delimiter)}, quote='\"', escape='\"', strict_mode=true)"
+        f"delim={lit(delimiter)}, quote='\"', escape='\"', strict_mode=true, "
+        f"max_line_size={MAX_LINE_BYTES})"
     )
     newlines = " + ".join(
         f"coalesce(length({ident(h)}) - length(replace({ident(h)}, chr(10), '')), 0)"
@@ -144,6 +163,7 @@ def _csv(con: duckdb.DuckDBPyConnection, path: Path, config: Config) -> Source:
         ),
         headers=tuple(headers),
         types=dict.fromkeys(headers, "VARCHAR"),
+        raw_headers=tuple(h.strip() for h in raw_header),
         row_offset=1 + sum(h.count("\n") for h in raw_header),
         path=path,
         ordered=True,
@@ -153,16 +173,25 @@ def _csv(con: duckdb.DuckDBPyConnection, path: Path, config: Config) -> Source:
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
     """The first record of the file (quoted names may hold delimiters or line breaks)."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    utf16 = False
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as text:  # type: ignore[operator]
-            for record in csv.reader(text, delimiter=delimiter, quotechar='"', doublequote=True):
+        with open_binary(path) as raw:
+            utf16 = raw.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        with io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", newline="") as text:
+            for record in csv_reader(text, delimiter):
                 if record:
+                    utf16 = utf16 or any("\x00" in name for name in record)
+                    if utf16:
+                        break
                     return record
     except UnicodeDecodeError as exc:
+        if utf16:
+            raise InputDataError(_UTF16.format(path=path)) from None
         raise InputDataError(f"{path}: not UTF-8 text ({exc.reason}); re-export as UTF-8") from None
-    except (OSError, csv.Error) as exc:
+    except (OSError, EOFError, zlib.error, csv.Error) as exc:
         raise InputDataError(f"{path}: cannot read the header: {exc}") from None
+    if utf16:
+        raise InputDataError(_UTF16.format(path=path))
     raise InputDataError(f"{path}: the file is empty (expected a header line)")
 
 
@@ -177,19 +206,57 @@ def _parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         f"SELECT sum(num_rows) FROM parquet_file_metadata({lit(str(path))})"
     ).fetchone()
     source.rows_hint = int(meta[0]) if meta and meta[0] is not None else None
+    source.raw_headers = _parquet_names(path)
     return source
 
 
+def _parquet_names(path: Path) -> tuple[str, ...] | None:
+    """Top-level column names as written (DuckDB renames a repeated name to ``name_1``)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return tuple(pq.read_schema(path).names)
+    except (OSError, ValueError, pa.ArrowException):
+        return None  # DuckDB read the file; its names are the best there is
+
+
 def _jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
-    """Each line is one JSON object; every value is taken as text and cast like a CSV cell."""
+    """Each line is one JSON object; every value is taken as text and cast like a CSV cell.
+
+    One scan finds the keys (in order of first appearance) and the first line that is
+    not an object or repeats a key: such a line has no unambiguous row, so the file
+    is refused naming it, like a CSV record with the wrong number of cells.
+    """
     scan = f"read_ndjson_objects({lit(str(path))})"
-    keys = con.execute(
-        f"""SELECT k FROM (
-              SELECT row_number() OVER () AS i, json_keys(json) AS ks FROM {scan}
-            ), unnest(ks) AS t(k)
-            GROUP BY k ORDER BY min(i), min(list_position(ks, k))"""
-    ).fetchall()
-    headers = tuple(str(k) for (k,) in keys)
+    try:
+        with open_binary(path) as raw:
+            head = raw.read(4096)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputDataError(f"{path}: cannot read jsonl file: {exc}") from None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        raise InputDataError(_UTF16.format(path=path))  # JSON text never holds a raw NUL
+    if head.startswith(codecs.BOM_UTF8):
+        raise InputDataError(
+            f"{path}: starts with a byte order mark, which JSON lines must not hold; "
+            "re-export as UTF-8 without BOM"
+        )
+    try:
+        found = con.execute(
+            f"""SELECT k, min(i) FROM (
+                  SELECT row_number() OVER () AS i, json_type(json) AS t, json_keys(json) AS ks
+                  FROM {scan}
+                ), unnest(CASE
+                    WHEN t IS DISTINCT FROM 'OBJECT' THEN [{lit(_NOT_OBJECT)}]
+                    WHEN len(ks) > len(list_distinct(ks)) THEN list_append(ks, {lit(_REPEATED)})
+                    ELSE ks END) AS u(k)
+                GROUP BY k ORDER BY min(i), min(list_position(ks, k))"""
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise InputDataError(_json_error(path, exc)) from None
+    firsts = dict(found)
+    _check_json_objects(con, path, scan, firsts)
+    headers = tuple(str(k) for k in firsts if k not in (_NOT_OBJECT, _REPEATED))
+    # No key anywhere: the file is empty or holds only {} (blank records), an empty batch.
     fields = ", ".join(
         f"json_extract_string(json, {lit(_json_path(h))}) AS {ident(h)}" for h in headers
     )
@@ -205,6 +272,7 @@ def _jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         types=dict.fromkeys(headers, "VARCHAR"),
         path=path,
         ordered=True,
+        rows_hint=None if headers else 0,
     )
 
 
@@ -226,6 +294,40 @@ def _describe(
     return Source(
         name=name, kind=kind, relation=relation, headers=tuple(types), types=types, path=path
     )
+
+
+def _check_json_objects(
+    con: duckdb.DuckDBPyConnection, path: Path, scan: str, firsts: dict[str, int]
+) -> None:
+    """Refuse the file at its first line that is not one object with distinct keys."""
+    bad = {k: firsts[k] for k in (_NOT_OBJECT, _REPEATED) if k in firsts}
+    if not bad:
+        return
+    kind, record = min(bad.items(), key=lambda item: item[1])
+    line = jsonl_record_lines(path, [record]).get(record, record)
+    if kind == _REPEATED:
+        key = jsonl_repeated_key(path, line)
+        named = f"key {key!r}" if key is not None else "a key"
+        raise InputDataError(f"{path}:{line}: {named} appears twice in the object; keep one")
+    found = con.execute(
+        f"SELECT json_type(json) FROM (SELECT row_number() OVER () AS i, json FROM {scan}) "
+        f"WHERE i = {int(record)}"
+    ).fetchone()
+    kind_found = str(found[0]) if found and found[0] else "NULL"
+    what = _JSON_KINDS.get(kind_found, "a number")
+    raise InputDataError(f"{path}:{line}: expected one JSON object per line, found {what}")
+
+
+def _json_error(path: Path, exc: BaseException) -> str:
+    """One line for malformed JSON, at the physical line (DuckDB counts one past the record)."""
+    text = _first_line(exc).removeprefix("Invalid Input Error: ")
+    where = re.search(r"in line (\d+): (.*?)\.?\s*$", text)
+    if "Malformed JSON" in text and where:
+        record = max(int(where.group(1)) - 1, 1)
+        line = jsonl_record_lines(path, [record]).get(record, record)
+        cause = where.group(2).split(". Try ")[0]
+        return f"{path}:{line}: cannot read: malformed JSON ({cause})"
+    return f"{path}: cannot read jsonl file: {text[:300]}"
 
 
 def _json_path(key: str) -> str:

@@ -84,8 +84,9 @@ def at_risk(evaluation: Evaluation, by: str = "company") -> pd.DataFrame:
 
 def _flags(evaluation: Evaluation) -> pd.DataFrame:
     s = evaluation.signals
-    if s.empty:
-        return pd.DataFrame({"as_of": [], "account_id": [], "at_risk": [], "high_risk": []})
+    if s.empty:  # keep the book's key types, or the merge refuses object vs float keys
+        keys = evaluation.book[["as_of", "account_id"]].iloc[:0]
+        return keys.assign(at_risk=pd.Series(dtype=bool), high_risk=pd.Series(dtype=bool))
     s = s.assign(high=s["severity"] == "high")
     flags = s.groupby(["as_of", "account_id"]).agg(high_risk=("high", "any")).reset_index()
     return flags.assign(at_risk=True)

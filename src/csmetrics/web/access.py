@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from csmetrics.web.auth import Login, check_csrf
 from csmetrics.web.filters import Filters
@@ -163,7 +164,10 @@ def requires(*roles: Role) -> Callable[..., Any]:
             raise HTTPException(403, "your role does not open this page")
         if request.method not in SAFE_METHODS:
             await check_csrf(request, login.csrf_token)
-        return Viewer(login, scope_of(login, web.data.csms()))
+        # Off the event loop: the CSMs come from the workspace cache, whose lock a long
+        # computation may hold; waiting for it here would stall every other request.
+        csms = await run_in_threadpool(web.data.csms)
+        return Viewer(login, scope_of(login, csms))
 
     setattr(guard, RULE_ATTRIBUTE, rule)
     return guard

@@ -17,7 +17,13 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -26,9 +32,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from csmetrics import __version__
 from csmetrics.errors import CsMetricsError
 from csmetrics.web.access import LoginRequired, NotVisible, public, scope_of
-from csmetrics.web.auth import Login, Sessions, secret_key
+from csmetrics.web.auth import Login, Sessions
+from csmetrics.web.credentials import session_key
 from csmetrics.web.data import WebData
+from csmetrics.web.headers import docs_page, secure
+from csmetrics.web.imports import Imports
 from csmetrics.web.rendering import render, templates
+from csmetrics.web.signin_limits import SigninLimits
 from csmetrics.web.state import SavedView, StateStore
 
 PLOTLY_URL = "/static/vendor/plotly.min.js"
@@ -42,6 +52,8 @@ class WebApp:
     store: StateStore
     sessions: Sessions
     templates: Jinja2Templates
+    limits: SigninLimits
+    imports: Imports
 
     def saved_views(self, user_id: int) -> list[dict[str, Any]]:
         with self.store.session() as db:
@@ -59,19 +71,27 @@ def plotly_bundle() -> Path:
 def create_app(workspace_dir: Path | str, *, warm: bool = True) -> FastAPI:
     """The web app of one workspace; ``warm`` computes the snapshot in the background."""
     root = Path(workspace_dir)
-    data = WebData(root)
+    data = WebData(root, serve_stale=True)  # pages never wait for a recompute
     try:
         config = data.config
         store = StateStore.for_workspace(root, config)
-        key = secret_key(root / config.web.secret_key_file)
+        key = session_key(root, config)
     except Exception:
         data.close()
         raise
     web = WebApp(
         data=data,
         store=store,
-        sessions=Sessions(store, key, config.web.session_hours, config.web.secure_cookies),
+        sessions=Sessions(
+            store,
+            key,
+            config.web.session_hours,
+            config.web.secure_cookies,
+            config.web.session_idle_minutes,
+        ),
         templates=templates(),
+        limits=SigninLimits(config.web),
+        imports=Imports(data, store),
     )
 
     @asynccontextmanager
@@ -88,10 +108,11 @@ def create_app(workspace_dir: Path | str, *, warm: bool = True) -> FastAPI:
         description="Customer Success metrics of one workspace: every page's data as JSON. "
         "Sign in at /login first; the session cookie authorises these calls.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by docs_page, with a Content Security Policy of its own
         redoc_url=None,
     )
     app.state.web = web
+    app.add_route("/docs", docs_page, include_in_schema=False)
     folder = str(resources.files("csmetrics.web").joinpath("static"))
 
     @app.get(PLOTLY_URL, include_in_schema=False)
@@ -104,28 +125,24 @@ def create_app(workspace_dir: Path | str, *, warm: bool = True) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=folder), name="static")
     from csmetrics.web.api import views as api_views
-    from csmetrics.web.pages import admin, auth, forms
+    from csmetrics.web.pages import admin, auth, forms, imports
     from csmetrics.web.pages import views as page_views
 
-    for router in (auth.router, forms.router, admin.router, api_views.router, page_views.router):
+    for router in (
+        auth.router,
+        forms.router,
+        admin.router,
+        imports.router,
+        api_views.router,
+        page_views.router,
+    ):
         app.include_router(router)
     _handlers(app)
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/docs"):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                "frame-ancestors 'none'; form-action 'self'",
-            )
-        if request.url.path.startswith(("/api/", "/export/")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        return secure(request, response)
 
     return app
 
@@ -168,3 +185,15 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(CsMetricsError)
     async def user_error(request: Request, exc: CsMetricsError) -> Response:
         return _error(request, 400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        """A bug: a plain 500 that says nothing of the cause, with the same headers as
+        every other response (this handler runs outside the header middleware; the
+        server logs the traceback)."""
+        response = (
+            JSONResponse({"detail": "internal error"}, status_code=500)
+            if _is_api(request)
+            else PlainTextResponse("Internal error; it has been logged.", status_code=500)
+        )
+        return secure(request, response)

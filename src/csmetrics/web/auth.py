@@ -2,24 +2,25 @@
 session id, and a CSRF token per session that every POST must echo.
 
 The cookie holds nothing but the session id, signed with the workspace's secret key,
-so a tampered or forged cookie is refused before the store is asked. Before login a
-short-lived signed cookie carries the login form's CSRF token (double submit).
+so a tampered or forged cookie is refused before the store is asked. The session row
+decides the rest on every request: it ends after ``web.session_hours`` however active,
+after ``web.session_idle_minutes`` without a request, and at once on logout, a password
+change, a role change or deactivation (the row is deleted), so a copied cookie dies
+with it. Before login a short-lived signed cookie carries the login form's CSRF token
+(double submit).
 """
 
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
-from csmetrics.errors import WorkspaceError
 from csmetrics.web.state import StateStore, User, WebSession
 from csmetrics.web.state.models import utcnow
 
@@ -30,23 +31,10 @@ CSRF_HEADER = "x-csrf-token"
 _LOGIN_SECONDS = 2 * 3600
 
 
-def secret_key(path: Path) -> bytes:
-    """The signing key, created on first use (random, owner-readable only)."""
-    try:
-        if path.exists():
-            key = path.read_bytes().strip()
-            if len(key) >= 32:
-                return key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32).encode()
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(key)
-        return key
-    except OSError as exc:
-        raise WorkspaceError(
-            f"{path}: cannot read or create the web secret key: {exc.strerror}"
-        ) from None
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (uvicorn takes X-Forwarded-For from the
+    proxies it trusts: loopback, or those in FORWARDED_ALLOW_IPS)."""
+    return (request.client.host if request.client else "")[:64] or "unknown"
 
 
 @dataclass(frozen=True)
@@ -66,14 +54,21 @@ class Login:
 class Sessions:
     """Starting, reading and ending sessions (see the module doc)."""
 
-    def __init__(self, store: StateStore, key: bytes, hours: float, secure: str) -> None:
+    def __init__(
+        self, store: StateStore, key: bytes, hours: float, secure: str, idle_minutes: float = 60.0
+    ) -> None:
         self.store = store
         self.hours = hours
         self.secure = secure
+        self.idle = timedelta(minutes=idle_minutes)
+        # last_seen_at is written at most this often: a write per request would serialise
+        # every request on the state store, and the idle timeout needs no finer grain.
+        self.touch_every = min(timedelta(seconds=60), self.idle / 4)
         self._session_signer = URLSafeTimedSerializer(key, salt="csmetrics.session")
         self._login_signer = URLSafeTimedSerializer(key, salt="csmetrics.login-form")
 
-    def _secure(self, request: Request) -> bool:
+    def https(self, request: Request) -> bool:
+        """Whether the request came over https (cookies get Secure, responses HSTS)."""
         if self.secure == "auto":
             forwarded = request.headers.get("x-forwarded-proto", "")
             return request.url.scheme == "https" or forwarded == "https"
@@ -86,7 +81,7 @@ class Sessions:
             max_age=age,
             httponly=True,
             samesite="lax",
-            secure=self._secure(request),
+            secure=self.https(request),
             path="/",
         )
 
@@ -96,7 +91,11 @@ class Sessions:
         csrf = secrets.token_urlsafe(32)
         now = utcnow()
         with self.store.session() as db:
-            db.execute(delete(WebSession).where(WebSession.expires_at < now))
+            db.execute(
+                delete(WebSession).where(
+                    (WebSession.expires_at < now) | (WebSession.last_seen_at < now - self.idle)
+                )
+            )
             db.add(
                 WebSession(
                     id=session_id,
@@ -104,6 +103,7 @@ class Sessions:
                     csrf_token=csrf,
                     created_at=now,
                     expires_at=now + timedelta(hours=self.hours),
+                    last_seen_at=now,
                 )
             )
         age = int(self.hours * 3600)
@@ -112,7 +112,8 @@ class Sessions:
         return _login(user, session_id, csrf)
 
     def current(self, request: Request) -> Login | None:
-        """The request's login, or None: no cookie, a bad signature, expired or ended."""
+        """The request's login, or None: no cookie, a bad signature, expired, idle too
+        long, or ended."""
         raw = request.cookies.get(SESSION_COOKIE)
         if not raw:
             return None
@@ -124,12 +125,15 @@ class Sessions:
             row = db.get(WebSession, session_id)
             if row is None:
                 return None
-            if row.expires_at < utcnow():
+            now = utcnow()
+            if row.expires_at < now or row.last_seen_at < now - self.idle:
                 db.delete(row)
                 return None
             user = db.get(User, row.user_id)
             if user is None or not user.active:
                 return None
+            if now - row.last_seen_at >= self.touch_every:
+                row.last_seen_at = now
             return _login(user, row.id, row.csrf_token)
 
     def end(self, response: Response, login: Login | None) -> None:

@@ -88,6 +88,7 @@ def render(
         "company": web.data.config.company.name,
         "currency": web.data.config.company.reporting_currency,
         "message": request.query_params.get("msg", ""),
+        "recomputing": web.data.refreshing,  # the figures may be the previous data's
         "fmt": fmt,
     }
     return web.templates.TemplateResponse(

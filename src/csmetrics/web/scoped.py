@@ -216,7 +216,9 @@ class ScopedData:
             table = data.ws.table("onboardings")
             return data.ws.engine.execute(table.filter(table.closed_at.isnull()))
 
-        if not data.ws.engine.has_rows("onboardings"):
+        with data.lock:  # a row count may query the store: one query at a time
+            present = data.ws.engine.has_rows("onboardings")
+        if not present:
             return None
         frame = data.cached("open_onboardings", load)
         frame = frame.assign(account_id=frame["account_id"].astype("string"))

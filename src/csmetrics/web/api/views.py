@@ -38,6 +38,15 @@ def _json(page: Page) -> Callable[..., Any]:
     return handler
 
 
+def page_parameters(page: Page) -> list[dict[str, Any]]:
+    """The page's own query parameters (read from the query string, not by FastAPI), so
+    that the OpenAPI description lists them and clients and API fuzzers can send them."""
+    return [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in page.params
+    ]
+
+
 for _page in PAGES:
     extra = f" Page parameters: {', '.join(_page.params)}." if _page.params else ""
     router.add_api_route(
@@ -49,6 +58,7 @@ for _page in PAGES:
         description=(_page.description or _page.title)
         + extra
         + f" Roles: {', '.join(r.value for r in _page.roles)}.",
+        openapi_extra={"parameters": page_parameters(_page)} if _page.params else None,
     )
 
 

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from csmetrics.errors import CsMetricsError
 from csmetrics.periods import parse_period
 from csmetrics.web.access import NotVisible, Viewer, requires
+from csmetrics.web.auth import client_address
 from csmetrics.web.filters import Filters
 from csmetrics.web.roles import EVERYONE
 from csmetrics.web.scoped import ScopedData
@@ -46,6 +47,7 @@ async def submit_forecast(
     """A CSM's call on one renewal: kept in the app state and written to the workspace's
     renewal_forecasts table, where the forecast analytics read it."""
     web = request.app.state.web
+    address = client_address(request)
     if outcome not in OUTCOMES:
         raise HTTPException(422, f"outcome must be one of {', '.join(OUTCOMES)}")
     csm_id = viewer.login.csm_id
@@ -98,6 +100,7 @@ async def submit_forecast(
                 account_id,
                 f"{period.label} {outcome} {probability:.0f}%",
                 user_id=viewer.login.user_id,
+                address=address,
             )
         return period.label
 
@@ -116,6 +119,7 @@ async def close_cta(
 ) -> Response:
     """Close a call to action with what was done (the owner, their manager or a leader)."""
     web = request.app.state.web
+    address = client_address(request)
 
     def close() -> None:
         d = ScopedData(web.data, viewer, Filters())
@@ -137,6 +141,7 @@ async def close_cta(
                 cta_id,
                 outcome.strip()[:500],
                 user_id=viewer.login.user_id,
+                address=address,
             )
 
     try:
@@ -175,6 +180,7 @@ def save_view(
             f"{page}:{name.strip()}",
             query,
             user_id=viewer.login.user_id,
+            address=client_address(request),
         )
     target = path if path.startswith("/") and not path.startswith("//") else "/"
     return _back(f"{target}?{query}" if query else target, f"Saved view “{name.strip()}”")
@@ -195,5 +201,13 @@ def delete_view(
         )
         if found is None:
             raise NotVisible(f"saved view {view_id}")
+        audit(
+            db,
+            viewer.login.login,
+            "view.delete",
+            f"{found.page}:{found.name}",
+            user_id=viewer.login.user_id,
+            address=client_address(request),
+        )
         db.delete(found)
     return _back("/", "Saved view deleted")

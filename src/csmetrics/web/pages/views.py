@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from csmetrics.web.access import Viewer, requires
+from csmetrics.web.auth import client_address
 from csmetrics.web.filters import FILTER_KEYS, Filters, filters
 from csmetrics.web.rendering import render
 from csmetrics.web.scoped import ScopedData
@@ -110,7 +111,7 @@ def _csv(page: Page) -> Callable[..., Any]:
                 f"{request.url.path}?table={table}",
                 f"{len(frame)} rows",
                 user_id=viewer.login.user_id,
-                address=request.client.host if request.client else "",
+                address=client_address(request),
             )
         name = f"{page.name}-{table}-{view.as_of.isoformat()}.csv"
         return Response(

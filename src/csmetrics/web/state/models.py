@@ -1,4 +1,5 @@
-"""The application state's tables: users, sessions, submitted forecasts, saved views, audit log.
+"""The application state's tables: users, sessions, submitted forecasts, saved views, audit
+log, and the failed sign-ins and lockouts that limit password guessing.
 
 Analytics data never lives here: it stays in the workspace store. A submitted forecast
 is kept here (who, from which login) and also written to the workspace's
@@ -60,6 +61,8 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    # The last request seen (kept to a minute or so): the idle timeout counts from here.
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
 class SubmittedForecast(Base):
@@ -100,7 +103,39 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     login: Mapped[str] = mapped_column(String(120), nullable=False, default="")
-    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     target: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
     address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+
+
+class LoginFailure(Base):
+    """One failed sign-in; counted per login and per client address within the window.
+
+    Kept in the state store rather than in memory so that the counts hold across a
+    restart and across several worker processes."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, index=True)
+    login: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
+    address: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+
+
+class Lockout(Base):
+    """A login (kind ``login``) or a client address (kind ``address``) refused until
+    ``until``, unless an admin cleared it first."""
+
+    __tablename__ = "lockouts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    key: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    until: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Sign-ins refused while it held (counted here, not one audit entry each).
+    refused: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    cleared_by: Mapped[str | None] = mapped_column(String(120), nullable=True)

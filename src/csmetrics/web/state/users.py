@@ -69,6 +69,7 @@ def add(
     csm_id: str | None = None,
     team: str | None = None,
     by: str = "cli",
+    address: str = "",
 ) -> User:
     if not _LOGIN.match(login):
         raise UserError(f"login {login!r}: use 2-120 letters, digits and . _ @ + -")
@@ -86,7 +87,14 @@ def add(
     )
     session.add(user)
     session.flush()
-    audit(session, by, "user.add", login, f"role={role} csm_id={csm_id or ''} team={team or ''}")
+    audit(
+        session,
+        by,
+        "user.add",
+        login,
+        f"role={role} csm_id={csm_id or ''} team={team or ''}",
+        address=address,
+    )
     return user
 
 
@@ -102,6 +110,7 @@ def set_role(
     csm_id: str | None = None,
     team: str | None = None,
     by: str = "cli",
+    address: str = "",
 ) -> User:
     """Change a role (and its link); the user's sessions end so the change applies at once."""
     user = get(session, login)
@@ -111,26 +120,36 @@ def set_role(
     user.role, user.csm_id, user.team = role, csm_id or None, team or None
     end_sessions(session, user)
     audit(
-        session, by, "user.set_role", login, f"role={role} csm_id={csm_id or ''} team={team or ''}"
+        session,
+        by,
+        "user.set_role",
+        login,
+        f"role={role} csm_id={csm_id or ''} team={team or ''}",
+        address=address,
     )
     return user
 
 
-def reset_password(session: Session, login: str, password: str, *, by: str = "cli") -> User:
+def reset_password(
+    session: Session, login: str, password: str, *, by: str = "cli", address: str = ""
+) -> User:
+    """A new password; the login's sessions end, so a stolen cookie dies with the old one."""
     user = get(session, login)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     end_sessions(session, user)
-    audit(session, by, "user.reset_password", login)
+    audit(session, by, "user.reset_password", login, address=address)
     return user
 
 
-def set_active(session: Session, login: str, active: bool, *, by: str = "cli") -> User:
+def set_active(
+    session: Session, login: str, active: bool, *, by: str = "cli", address: str = ""
+) -> User:
     user = get(session, login)
     user.active = active
     if not active:
         end_sessions(session, user)
-    audit(session, by, "user.activate" if active else "user.deactivate", login)
+    audit(session, by, "user.activate" if active else "user.deactivate", login, address=address)
     return user
 
 
