@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo
 PYTEST_ARGS ?=
 
-.PHONY: demo test setup dev system-deps lint format bench bench-quick docs clean
+.PHONY: demo test setup dev system-deps lint format soak bench bench-quick bench-1b docs clean
 
 demo: $(VENV)/.installed  ## build the demo company, show its headline KPIs, serve the web app
 	$(BIN)/csmetrics demo $(DEMO_DIR) --force
@@ -13,10 +13,11 @@ demo: $(VENV)/.installed  ## build the demo company, show its headline KPIs, ser
 	$(BIN)/csmetrics serve --workspace $(DEMO_DIR) --demo-users
 
 test: $(VENV)/.installed-dev system-deps  ## set up and run every test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python scripts/dependency_audit.py
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,24 +47,44 @@ system-deps:
 	fi
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
+
+# Long reliability campaigns, left out of `make test`: fuzz budgets x25 (~500 kills) and
+# atheris, every injection string for every role, schemathesis at 200 examples per
+# operation, then the web load test (figures go to docs/reliability.md).
+soak: $(VENV)/.installed-dev system-deps  ## long fuzz/fault/security campaigns and the web load test (hours)
+	$(BIN)/python -m pip install --quiet -e ".[dev,soak]"
+	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest -n 2 -m "" tests/reliability
+	$(BIN)/python -m pytest -n 2 -m soak tests/web
+	$(BIN)/python bench/load_web.py --users 30 --duration 60 --require-background
 
 docs: $(VENV)/.installed  ## regenerate the references generated from code
 	$(BIN)/csmetrics docs --out docs
 
-bench: $(VENV)/.installed-dev  ## import and adoption benchmarks at ~100M events (long; writes bench/RESULTS.md)
+# Data is generated into bench/data/ (ignored by git) and reused; figures go to bench/RESULTS.md.
+bench: $(VENV)/.installed-dev system-deps  ## the benchmark suite at ~10M and ~100M events, 1M-account ARR, ~1B out of core (hours)
+	$(BIN)/python bench/bench_import.py --quick
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_adoption.py --quick
 	$(BIN)/python bench/bench_adoption.py
+	$(BIN)/python bench/bench_kpis.py --quick
+	$(BIN)/python bench/bench_kpis.py
+	$(BIN)/python bench/bench_arr.py
+	$(MAKE) bench-1b
 
-bench-quick: $(VENV)/.installed-dev  ## the same benchmarks at ~5-10M events
+bench-quick: $(VENV)/.installed-dev system-deps  ## the same benchmarks at ~5-10M events
 	$(BIN)/python bench/bench_import.py --quick
 	$(BIN)/python bench/bench_adoption.py --quick
+	$(BIN)/python bench/bench_kpis.py --quick
+
+bench-1b: $(VENV)/.installed-dev  ## MAU over ~1B events left in Parquet, memory-capped (~14 GB of data)
+	$(BIN)/python bench/bench_outofcore.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache

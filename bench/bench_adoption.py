@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, datetime
@@ -33,7 +31,19 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_import import _machine  # noqa: E402
+from harness import (  # noqa: E402
+    child,
+    generate_demo,
+    load_average,
+    load_note,
+    machine,
+    machine_table,
+    months_before,
+    next_month,
+    set_engine_option,
+    spawn,
+    write_section,
+)
 
 SECTION = "## Adoption KPIs at scale"  # one section per events scale: "... (events scale X)"
 QUICK_SCALE = 2.2  # ~10M events at 2,000 accounts and 36 months
@@ -48,20 +58,6 @@ LABELS = {
     "pandas": "pandas (Parquet)",
 }
 HAND_WRITTEN = ("duckdb_sql", "polars", "pandas")
-
-
-def _months(end: date, n: int = 12) -> list[date]:
-    out, y, m = [], end.year, end.month
-    for _ in range(n):
-        m -= 1
-        if m == 0:
-            y, m = y - 1, 12
-        out.append(date(y, m, 1))
-    return sorted(out)
-
-
-def _next_month(d: date) -> date:
-    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 # -- the ways (each runs in its own process) ----------------------------------------
@@ -90,7 +86,7 @@ def way_duckdb(store: str, months: list[date]) -> list[list]:
     import duckdb
 
     con = duckdb.connect(store, read_only=True)
-    first, end = months[0], _next_month(months[-1])
+    first, end = months[0], next_month(months[-1])
     types = ", ".join(f"'{t}'" for t in ACTIVE)
     rows = con.execute(
         f"""
@@ -126,7 +122,7 @@ def way_polars(source: str, months: list[date]) -> list[list]:
     src = Path(source)
     manifest = json.loads((src / "manifest.json").read_text())
     files = [str(src / f) for f in manifest["files"]["events"]]
-    first, end = months[0], _next_month(months[-1])
+    first, end = months[0], next_month(months[-1])
     mau = (
         pl.scan_parquet(files)
         .filter(
@@ -175,7 +171,7 @@ def way_pandas(source: str, months: list[date]) -> list[list]:
 
     src = Path(source)
     manifest = json.loads((src / "manifest.json").read_text())
-    first, end = months[0], _next_month(months[-1])
+    first, end = months[0], next_month(months[-1])
     frames = [
         pd.read_parquet(
             src / f,
@@ -197,7 +193,7 @@ def way_pandas(source: str, months: list[date]) -> list[list]:
     ]
     lic_parts = []
     for m in months:
-        last = _next_month(m).toordinal() - 1
+        last = next_month(m).toordinal() - 1
         last_day = date.fromordinal(last)
         live = contracts[
             (contracts["start_date"] <= last_day)
@@ -239,18 +235,8 @@ def way_incremental(ws_dir: str, day_file: str) -> dict:
     }
 
 
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process (VmHWM: unlike ru_maxrss it starts afresh at exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _child(argv: list[str]) -> None:
-    way, args = argv[0], json.loads(argv[1])
-    months = [date.fromisoformat(d) for d in args.get("months", [])]
-    # imports are not timed (each way's libraries load before the clock starts)
+def _load(way: str) -> None:
+    """Each way's libraries load before the clock starts."""
     if way.startswith("csmetrics") or way == "incremental":
         import csmetrics.kpis  # noqa: F401
     elif way == "duckdb_sql":
@@ -259,62 +245,29 @@ def _child(argv: list[str]) -> None:
         import polars  # noqa: F401
     else:
         import pandas  # noqa: F401
-    began = time.perf_counter()
+
+
+def _run(way: str, args: dict) -> object:
+    months = [date.fromisoformat(d) for d in args.get("months", [])]
     if way == "incremental":
-        result: object = way_incremental(args["ws"], args["day_file"])
-    elif way.startswith("csmetrics"):
-        result = way_csmetrics(args["ws"], months, rebuild=way == "csmetrics_rebuild")
-    elif way == "duckdb_sql":
-        result = way_duckdb(args["store"], months)
-    elif way == "polars":
-        result = way_polars(args["source"], months)
-    else:
-        result = way_pandas(args["source"], months)
-    seconds = time.perf_counter() - began
-    rss = _peak_rss_mb()
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": rss, "result": result}))
+        return way_incremental(args["ws"], args["day_file"])
+    if way.startswith("csmetrics"):
+        return way_csmetrics(args["ws"], months, rebuild=way == "csmetrics_rebuild")
+    if way == "duckdb_sql":
+        return way_duckdb(args["store"], months)
+    if way == "polars":
+        return way_polars(args["source"], months)
+    return way_pandas(args["source"], months)
 
 
 def _spawn(way: str, args: dict) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", way, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{way} failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    done = spawn(__file__, way, args)
+    if "failed" in done:
+        raise SystemExit(f"{way} failed: {done['failed']}")
+    return done
 
 
 # -- setup: a workspace without the last day, and that day as its own file -----------
-
-END_DATE = date(2026, 1, 1)  # fixed, so generated data is reused across days
-
-
-def _generate(data: Path, scale: float, accounts: int) -> dict:
-    """The demo company's Parquet files at this scale (reused when already generated)."""
-    source = data / f"source-a{accounts}-x{scale:g}"
-    manifest_path = source / "manifest.json"
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text())
-        if manifest["events_scale"] == scale and manifest["accounts"] == accounts:
-            return {"manifest": manifest, "source": source}
-    from csmetrics.demo import generate
-
-    print(f"generating the demo at events scale {scale:g} into {source} ...", flush=True)
-    generate(source, accounts=accounts, events_scale=scale, end_date=END_DATE)
-    return {"manifest": json.loads(manifest_path.read_text()), "source": source}
-
-
-def _set_memory_limit(ws_dir: Path, limit: str) -> None:
-    config = ws_dir / "csmetrics.yaml"
-    text = config.read_text("utf-8")
-    lines = [
-        f"  memory_limit: {limit}" if line.startswith("  memory_limit:") else line
-        for line in text.splitlines()
-    ]
-    config.write_text("\n".join(lines) + "\n", "utf-8")
 
 
 def _prepare(source: Path, manifest: dict, work: Path) -> dict:
@@ -341,7 +294,9 @@ def _prepare(source: Path, manifest: dict, work: Path) -> dict:
         )
     con.close()
     ws = csmetrics.init(base_ws, force=True)
-    _set_memory_limit(base_ws, "4GB")  # the set-up import is not measured; keep it bounded
+    set_engine_option(
+        base_ws, "memory_limit", "4GB"
+    )  # the set-up import is not measured; keep it bounded
     ws.close()
     ws = csmetrics.open(base_ws)
     for table in ("csms", "accounts", "fx_rates", "contracts", "users"):
@@ -373,11 +328,9 @@ def _section(summary: dict) -> str:
         f"{summary['runs']} fresh-process runs per way; time excludes interpreter start-up and "
         "imports. Ratio = median / the best hand-written query's median. The csmetrics "
         f"workspace runs with `engine.memory_limit: {summary['memory_limit']}`; the "
-        "hand-written queries run without a limit.",
+        f"hand-written queries run without a limit{load_note(summary['load'])}.",
         "",
-        "| machine | |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in summary["machine"].items()],
+        *machine_table(summary["machine"]),
         "",
         "| way | median seconds | ratio to best hand-written | peak RSS (median) |",
         "|---|---:|---:|---:|",
@@ -419,20 +372,6 @@ def _heading(scale: float) -> str:
     return f"{SECTION} (events scale {scale:g})"
 
 
-def _write_results(path: Path, section: str) -> None:
-    """Replace (or add) this scale's section, leaving other sections alone."""
-    heading = section.splitlines()[0]
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find(heading + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(heading))
-        rest = text[nxt + 1 :] if nxt >= 0 else ""
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    path.write_text(text, "utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="~10M events.")
@@ -449,8 +388,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     scale = args.events_scale or (QUICK_SCALE if args.quick else FULL_SCALE)
 
-    gen = _generate(args.data, scale, args.accounts)
-    manifest, source = gen["manifest"], gen["source"]
+    manifest, source = generate_demo(args.data, scale, args.accounts)
     work = args.data / f"adoption-a{args.accounts}-x{scale:g}"
     info = _prepare(source, manifest, work)
     print(f"workspace ready (import + first rollup build {info['import_and_build_seconds']:.0f}s)")
@@ -458,11 +396,11 @@ def main(argv: list[str] | None = None) -> None:
     full_ws = work / "full"
     shutil.rmtree(full_ws, ignore_errors=True)
     shutil.copytree(info["base"], full_ws)
-    _set_memory_limit(full_ws, args.memory_limit)
+    set_engine_option(full_ws, "memory_limit", args.memory_limit)
     inc = _spawn("incremental", {"ws": str(full_ws), "day_file": info["day_file"]})["result"]
     print(f"incremental refresh {inc}")
 
-    months = [d.isoformat() for d in _months(date.fromisoformat(info["end"]))]
+    months = [d.isoformat() for d in months_before(date.fromisoformat(info["end"]))]
     common = {
         "months": months,
         "ws": str(full_ws),
@@ -470,6 +408,7 @@ def main(argv: list[str] | None = None) -> None:
         "source": str(source),
     }
     ways: dict[str, list[dict]] = {w: [] for w in WAYS}
+    load_before = load_average()
     reference = None
     for i in range(max(1, args.runs)):
         for w in WAYS:
@@ -487,17 +426,18 @@ def main(argv: list[str] | None = None) -> None:
         "end": info["end"],
         "events": manifest["rows"]["events"],
         "runs": max(1, args.runs),
-        "machine": _machine(),
+        "machine": machine(),
         "ways": ways,
         "incremental": inc,
         "memory_limit": args.memory_limit,
+        "load": (load_before, load_average()),
     }
-    _write_results(args.results, _section(summary))
+    write_section(args.results, _section(summary))
     print(f"-> {args.results}")
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _child(sys.argv[2:])
+        child(sys.argv[2:], _load, _run)
     else:
         main()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -25,6 +24,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from harness import load_note as _load_note  # noqa: E402
+from harness import machine as _machine  # noqa: E402
+
 SECTION = "## Import throughput"
 FULL_SCALE = 25.0  # ~100M events at 2,000 accounts and 36 months
 QUICK_SCALE = 1.2  # ~5M events
@@ -105,50 +108,12 @@ def _run_once(source: Path, manifest: dict, work: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _machine() -> dict[str, str]:
-    import duckdb
-    import pyarrow
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        import psutil
-
-        ram = f"{psutil.virtual_memory().total / 2**30:.1f} GiB"
-    except ImportError:
-        ram = "unknown"
-    return {
-        "CPU": cpu,
-        "cores": str(os.cpu_count()),
-        "RAM": ram,
-        "OS": f"{platform.system()} {platform.release()}",
-        "Python": platform.python_version(),
-        "DuckDB": duckdb.__version__,
-        "PyArrow": pyarrow.__version__,
-    }
-
-
 _INTRO = (
     "The demo company's `events` imported into a fresh workspace, in a fresh process each "
     "run (csms and accounts loaded first, not timed), by `bench/bench_import.py` "
     "(`make bench`). Peak RSS is the importing process's maximum resident memory. One "
     "subsection per events scale; a new run replaces the subsection of its scale."
 )
-
-
-def _load_note(load: tuple[float, float] | None) -> str:
-    if not load:
-        return ""
-    return (
-        f"; load average {load[0]:.1f} before and {load[1]:.1f} after the runs "
-        "(other work on the machine slows the runs and spreads them)"
-    )
 
 
 def _subsection(results: dict) -> str:
