@@ -107,9 +107,15 @@ USER_MONTH_ROLLUP = Rollup(
 ROLLUPS: tuple[Rollup, ...] = (USER_DAY_ROLLUP, USER_MONTH_ROLLUP)
 
 
-def event_days(events: ir.Table, types: Sequence[str]) -> ir.Table:
-    """account_id, user_id, day: the same answer as the rollups, straight from events."""
-    e = with_day(events.filter(events.event_type.isin(list(types))))
+def event_days(events: ir.Table, types: Sequence[str], *, months: bool = False) -> ir.Table:
+    """account_id, user_id, day: the same answer as the rollups, straight from events.
+
+    ``months``: ``day`` is the first of the month, as the month rollup gives it; the
+    distinct set is then ~20x smaller, which keeps a scan of billions of events within
+    a small memory limit.
+    """
+    e = events.filter(events.event_type.isin(list(types)))
+    e = with_month(e).rename(day="month") if months else with_day(e)
     return e.select("account_id", "user_id", "day").distinct()
 
 
@@ -188,7 +194,7 @@ def active_days(ctx: KpiContext, types: Sequence[str]) -> ir.Table:
         return ibis.memtable({k: [] for k in empty}, schema=empty)
     source = rollup_source(ctx, wanted)
     if source == "events":
-        return event_days(ctx.table("events"), wanted)
+        return event_days(ctx.table("events"), wanted, months=month_aligned(ctx))
     codes = _codes(ctx)
     mask = sum(1 << codes[t] for t in wanted)
     if source == "month":
