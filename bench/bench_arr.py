@@ -199,8 +199,9 @@ def _section(summary: dict) -> str:
     ]
     pandas = ways.get("pandas")
     if pandas and "failed" in pandas[0]:
-        lines.append(f"pandas did not finish: {pandas[0]['failed']}.")
+        lines += ["", f"pandas did not finish: {pandas[0]['failed']}."]
     elif pandas:
+        lines.append("")
         lines.append(
             f"pandas finished (one month at a time over the contracts in memory, "
             f"{median(pandas, 'peak_rss_mb'):,.0f} MB at peak): it did not run out of memory "
@@ -217,13 +218,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md", help="Results file.")
     parser.add_argument("--memory-limit", default="640MB", help="DuckDB memory_limit (both ways).")
     parser.add_argument("--pairs", type=int, default=3, help="Turns of the paired comparison.")
+    parser.add_argument("--render", action="store_true", help="Only rewrite the section.")
     args = parser.parse_args(argv)
 
+    work = args.data / f"arr-a{args.accounts}"
+    if args.render:
+        summary = json.loads((work / "summary.json").read_text())
+        write_section(args.results, _section(summary))
+        print(f"-> {args.results}")
+        return
     source = args.data / f"arr-source-a{args.accounts}"
     print(f"generating {source} (reused when present) ...", flush=True)
     manifest = arr_data.generate(source, args.accounts)
     print(f"{manifest['contracts']:,} contract rows; importing ...", flush=True)
-    ws_dir = prepare(source, manifest, args.data / f"arr-a{args.accounts}", args.memory_limit)
+    ws_dir = prepare(source, manifest, work, args.memory_limit)
     common = {
         "ws": str(ws_dir),
         "store": str(ws_dir / "csmetrics.duckdb"),
@@ -266,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
         "memory_limit": args.memory_limit,
         "load": (load_before, load_average()),
     }
+    (work / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     write_section(args.results, _section(summary))
     print(f"-> {args.results}")
 
