@@ -23,9 +23,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
-RESULTS = HERE / "RESULTS.md"
 END_DATE = date(2026, 1, 1)  # fixed, so generated data is reused across days
 
 
